@@ -1,0 +1,1 @@
+"""Conveyor's common library, shared by every service."""

@@ -1,0 +1,39 @@
+"""The wiring every service's ``create_app`` starts with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import auth, errors, health, logs, metrics, redis_client, request_id, settings
+
+
+def make_app(
+    import_name: str,
+    service: str,
+    config: Mapping[str, Any] | None,
+    database: str | None = None,
+) -> Flask:
+    """Create a Flask app with settings, logging, request ids, Redis, auth, errors and health.
+
+    ``config`` overrides what the environment says; tests pass their own mapping here.
+    """
+    app = Flask(import_name)
+    app.config.update(settings.load(service, database=database))
+    app.config.update(config or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logs.configure(service, app.config["LOG_LEVEL"], app.config.get("LOG_DIR"))
+    request_id.init_app(app)
+    metrics.init_app(app)
+    redis_client.init_app(app)
+    auth.init_app(app)
+    health.init_app(app)
+    return app
+
+
+def finish_app(app: Flask) -> Flask:
+    """Register the problem-details handlers last, so they override flask-smorest's."""
+    errors.init_app(app)
+    return app

@@ -1,0 +1,86 @@
+"""One error shape for every failure: RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, json
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+PROBLEM_MIME = "application/problem+json"
+"""Media type of every error response."""
+
+logger = logging.getLogger(__name__)
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build a problem-details response."""
+    if title is None:
+        title = HTTP_STATUS_CODES.get(status, "Error")
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = detail or title
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _field_errors(messages: Any) -> Any:
+    """Unwrap webargs' location layer (``{"json": {...}}``) so errors are keyed by field."""
+    if isinstance(messages, dict) and len(messages) == 1:
+        (location, inner), *_ = messages.items()
+        if location in {"json", "query", "form", "headers", "path", "view_args"}:
+            return inner
+    return messages
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Turn any ``HTTPException`` (including flask-smorest's ``abort``) into a problem."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    detail = data.get("message")
+    if detail is None and errors:
+        detail = "The request is not valid."
+    if detail is None:
+        detail = error.description if status < 500 else "An unexpected error occurred."
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.get_response().headers.get("Allow"):
+        headers["Allow"] = error.get_response().headers["Allow"]
+    return problem(status, detail, errors=_field_errors(errors), headers=headers)
+
+
+def handle_integrity_error(error: IntegrityError) -> Response:
+    """A database constraint was violated: the request conflicts with stored data."""
+    db = current_app.extensions.get("sqlalchemy")
+    if db is not None:
+        db.session.rollback()
+    logger.info("integrity error mapped to 409", extra={"error": str(error.orig)})
+    return problem(409, "The request conflicts with existing data.")
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """Log an unexpected exception and answer 500 without internals."""
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    logger.exception("unhandled exception")
+    return problem(500, "An unexpected error occurred.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the problem-details handlers (after flask-smorest's, so these win)."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,90 @@
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+import redis
+
+from conveyor_shared.auth import (
+    REVOKED_JTI_KEY,
+    REVOKED_SESSION_KEY,
+    USER_TOKENS_VALID_AFTER_KEY,
+)
+from conveyor_shared.keys import generate
+from conveyor_shared.testing import access_token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def decode_part(part: str) -> dict[str, Any]:
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def encode_part(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_valid_token_names_the_caller(client: Any, make_token: Any) -> None:
+    response = client.get("/api/things/me", headers=bearer(make_token(7, role="admin", tier="pro")))
+    assert response.status_code == 200
+    assert response.get_json() == {"id": 7, "role": "admin", "tier": "pro"}
+
+
+def test_alg_none_is_refused(client: Any, make_token: Any) -> None:
+    _header, payload, _ = make_token(7).split(".")
+    forged = f"{encode_part({'alg': 'none', 'typ': 'JWT'})}.{payload}."
+    assert client.get("/api/things/me", headers=bearer(forged)).status_code == 401
+
+
+def test_tampered_payload_is_refused(client: Any, make_token: Any) -> None:
+    header, payload, signature = make_token(7).split(".")
+    claims = decode_part(payload) | {"role": "admin"}
+    forged = f"{header}.{encode_part(claims)}.{signature}"
+    assert client.get("/api/things/me", headers=bearer(forged)).status_code == 401
+
+
+def test_token_signed_by_another_key_is_refused(client: Any) -> None:
+    other_private, _ = generate()
+    token = access_token(other_private, 7)
+    assert client.get("/api/things/me", headers=bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": "someone-else"},
+        {"aud": "someone-else"},
+        {"exp": int(time.time()) - 1},
+        {"type": "refresh"},
+    ],
+    ids=["issuer", "audience", "expired", "refresh-as-access"],
+)
+def test_bad_claims_are_refused(client: Any, make_token: Any, claims: dict[str, Any]) -> None:
+    assert client.get("/api/things/me", headers=bearer(make_token(7, **claims))).status_code == 401
+
+
+def test_hs256_token_with_public_key_as_secret_is_refused(
+    client: Any, jwt_keys: tuple[str, str]
+) -> None:
+    header = encode_part({"alg": "HS256", "typ": "JWT"})
+    payload = encode_part({"sub": "7", "role": "admin", "tier": "free", "type": "access"})
+    token = f"{header}.{payload}.c2lnbmF0dXJl"
+    assert client.get("/api/things/me", headers=bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize("which", ["jti", "sid", "user"])
+def test_revoked_token_is_refused(client: Any, make_token: Any, redis_url: str, which: str) -> None:
+    token = make_token(7, jti="j1", sid="s1")
+    assert client.get("/api/things/me", headers=bearer(token)).status_code == 200
+    key = {
+        "jti": REVOKED_JTI_KEY.format("j1"),
+        "sid": REVOKED_SESSION_KEY.format("s1"),
+        "user": USER_TOKENS_VALID_AFTER_KEY.format("7"),
+    }[which]
+    redis.Redis.from_url(redis_url).set(key, time.time() + 1)
+    response = client.get("/api/things/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["detail"] == "Token has been revoked."

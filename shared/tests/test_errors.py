@@ -1,0 +1,56 @@
+from typing import Any
+
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.mimetype == PROBLEM
+    body = response.get_json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    return body
+
+
+def test_unknown_route_is_a_404_problem(client: Any) -> None:
+    assert_problem(client.get("/api/nowhere"), 404)
+
+
+def test_wrong_method_is_a_405_problem_with_allow(client: Any) -> None:
+    response = client.delete("/api/things")
+    assert_problem(response, 405)
+    assert "POST" in response.headers["Allow"]
+
+
+def test_malformed_json_is_a_400_problem(client: Any) -> None:
+    response = client.post("/api/things", data="{nope", content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response.mimetype == PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "name"), ({"name": "ab"}, "name"), ({"name": 5}, "name"), ({"name": "ok!", "x": 1}, "x")],
+)
+def test_validation_errors_are_keyed_by_field(client: Any, body: dict, field: str) -> None:
+    problem = assert_problem(client.post("/api/things", json=body), 422)
+    assert field in problem["errors"]
+
+
+def test_abort_message_becomes_detail(client: Any) -> None:
+    problem = assert_problem(client.get("/api/things/conflict"), 409)
+    assert problem["detail"] == "Already there."
+
+
+def test_unexpected_exception_is_a_500_without_internals(client: Any) -> None:
+    response = client.get("/api/things/boom")
+    problem = assert_problem(response, 500)
+    assert "secret" not in response.get_data(as_text=True)
+    assert problem["detail"] == "An unexpected error occurred."
+
+
+def test_missing_token_is_a_401_problem(client: Any) -> None:
+    problem = assert_problem(client.get("/api/things/me"), 401)
+    assert problem["detail"] == "Missing bearer token."
