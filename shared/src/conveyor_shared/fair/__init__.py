@@ -1,0 +1,15 @@
+"""Weighted fair dispatch across users, on top of plain RQ queues.
+
+Each user's queued jobs wait in that user's own RQ queues (``user.<id>.<priority>``), so RQ
+job objects, registries and rq-dashboard all still apply. A free worker asks the
+:class:`Dispatcher` for the next job: one Lua script picks the active user with the lowest
+virtual pass (stride scheduling), pops that user's next job (high, then normal, then low;
+first come, first served within each), charges the user an estimate of the job's worker time
+divided by the tier's weight, and records the claim. When the job ends, the real worker time
+replaces the estimate. See ``docs/fair-scheduling.md``.
+"""
+
+from .dispatcher import Dispatcher, Pick
+from .queue import PRIORITIES, FairQueue, parse_queue_name, queue_name
+
+__all__ = ["PRIORITIES", "Dispatcher", "FairQueue", "Pick", "parse_queue_name", "queue_name"]

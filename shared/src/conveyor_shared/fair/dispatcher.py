@@ -1,0 +1,128 @@
+"""The fair dispatcher: which user's job a free worker runs next."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from rq import Queue
+
+from .queue import PRIORITIES, QUEUE_NAME_PREFIX, parse_queue_name
+from .scripts import ACTIVATE, FINISH, PICK, POSITION, PREFIX
+
+DEFAULT_COST = 1.0
+"""Seconds of worker time charged for a user's job before any of their jobs has finished."""
+
+COST_SMOOTHING = 0.3
+"""Weight of the newest job in the moving estimate of a user's job cost."""
+
+POSITION_MAX_USERS = 10_000
+"""Most other users the position estimate looks at."""
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A job the dispatcher handed to a worker."""
+
+    job_id: str
+    queue_name: str
+    user_id: str
+    charged: float
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class Dispatcher:
+    """Weighted fair choice of the next job, atomic under any number of workers."""
+
+    def __init__(self, connection: redis.Redis, weights: Mapping[str, int]) -> None:
+        self.connection = connection
+        self.weights = dict(weights)
+        if self.weights:
+            connection.hset(f"{PREFIX}weights", mapping=dict(self.weights.items()))  # type: ignore[arg-type]
+
+    def set_tier(self, user_id: int | str, tier: str) -> None:
+        """Record a user's tier; their next dispatch uses its weight."""
+        self.connection.hset(f"{PREFIX}user:{user_id}", "tier", tier)
+
+    def activate(self, user_id: int | str, tier: str = "") -> None:
+        """Make a user with queued jobs eligible for dispatch."""
+        ACTIVATE(keys=[], args=[PREFIX, str(user_id), tier], client=self.connection)
+
+    def pick(self, worker_name: str = "") -> Pick | None:
+        """Pop the next job by weighted fair share, or ``None`` if nothing is queued."""
+        args = [PREFIX, Queue.redis_queue_namespace_prefix, time.time(), DEFAULT_COST]
+        found = PICK(keys=[], args=[*args, worker_name], client=self.connection)
+        if not found:
+            return None
+        job_id, name, user_id, charged = (_text(v) for v in found)
+        return Pick(job_id, name, user_id, float(charged))
+
+    def finish(self, job_id: str, elapsed: float) -> bool:
+        """Settle a picked job's charge with the worker time it really took."""
+        args = [PREFIX, job_id, elapsed, COST_SMOOTHING]
+        return bool(FINISH(keys=[], args=args, client=self.connection))
+
+    def claimed(self, older_than: float | None = None) -> list[str]:
+        """Return ids of picked jobs whose end has not been reported (oldest first)."""
+        upper = "+inf" if older_than is None else time.time() - older_than
+        return [_text(j) for j in self.connection.zrangebyscore(f"{PREFIX}claimed", 0, upper)]
+
+    def release(self, job_id: str) -> None:
+        """Forget a claim without charging (the job will be queued again)."""
+        self.connection.delete(f"{PREFIX}claim:{job_id}")
+        self.connection.zrem(f"{PREFIX}claimed", job_id)
+
+    def position(self, user_id: int | str, job_id: str) -> tuple[int, int] | None:
+        """Return ``(place in the owner's line, dispatches ahead overall)``, 0-based."""
+        args = [
+            PREFIX,
+            Queue.redis_queue_namespace_prefix,
+            str(user_id),
+            job_id,
+            DEFAULT_COST,
+            POSITION_MAX_USERS,
+        ]
+        found = POSITION(keys=[], args=args, client=self.connection)
+        return None if found is None else (int(found[0]), int(found[1]))
+
+    def reconcile(self, batch: int = 500) -> int:
+        """Activate users whose queues hold jobs pushed without activation; return how many.
+
+        RQ's scheduler re-enqueues delayed jobs through a plain ``rq.Queue``: this sweep
+        makes them dispatchable. It walks RQ's own set of queues in bounded batches.
+        """
+        activated = 0
+        prefix = Queue.redis_queue_namespace_prefix
+        pattern = f"{prefix}{QUEUE_NAME_PREFIX}*"
+        active = f"{PREFIX}active"
+        for key in self.connection.sscan_iter(Queue.redis_queues_keys, match=pattern, count=batch):
+            owner = parse_queue_name(_text(key)[len(prefix) :])
+            if owner is None or self.connection.zscore(active, owner[0]) is not None:
+                continue
+            if self.connection.llen(key):
+                self.activate(owner[0])
+                activated += 1
+        return activated
+
+    def backlog(self, user_id: int | str) -> int:
+        """Count a user's queued jobs across priorities."""
+        prefix = Queue.redis_queue_namespace_prefix
+        with self.connection.pipeline(transaction=False) as pipe:
+            for priority in PRIORITIES:
+                pipe.llen(f"{prefix}{QUEUE_NAME_PREFIX}{user_id}.{priority}")
+            return sum(pipe.execute())
+
+    def usage(self, user_id: int | str) -> float:
+        """Return the worker seconds a user's finished jobs have used."""
+        used = self.connection.hget(f"{PREFIX}user:{user_id}", "used")
+        return float(used or 0)
+
+    def active_users(self) -> int:
+        """Count users with queued jobs."""
+        return int(self.connection.zcard(f"{PREFIX}active"))
