@@ -1,24 +1,70 @@
-# Conveyor — minimal bootstrap (superseded by the full Makefile).
+# Conveyor developer workflow. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
 VENV := .venv
-PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+# Every package with a pyproject.toml under services/ joins automatically.
+SERVICES := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PYPROJECTS := shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+STAMP := $(VENV)/.conveyor-installed
 
-.PHONY: help install test lint typecheck
-help: ## List targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+# Local data for make run / admin / migrate (tests make their own temporary directories).
+VAR_DIR ?= $(CURDIR)/var
+run admin migrate: export VAR_DIR := $(abspath $(VAR_DIR))
 
-$(VENV)/.installed: shared/pyproject.toml
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q uv
-	$(VENV)/bin/uv pip install --python $(PY) -q -e 'shared[test]' ruff mypy pytest
-	touch $@
+.PHONY: help install run test lint format typecheck admin migrate bench procfile clean distclean
 
-install: $(VENV)/.installed ## Create .venv and install everything
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: install ## Run the test suite
-	$(VENV)/bin/pytest -q -p no:cacheprovider shared/tests
+install: $(STAMP) ## Create .venv and install shared, every service and the dev tools
 
-lint: install ## ruff check + format check
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+$(STAMP): $(PYPROJECTS) infra/requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet \
+		$$($(BIN)/python infra/scripts/local_deps.py --all) -r infra/requirements-dev.txt
+	@touch $@
 
-typecheck: install ## mypy
-	$(VENV)/bin/mypy shared/src
+run: install ## Run everything at http://127.0.0.1:8080 (Ctrl-C stops it)
+	$(BIN)/python infra/scripts/run_local.py
+
+test: install ## Run shared, each service's and the top-level tests
+	$(BIN)/python infra/scripts/run_tests.py
+
+lint: install ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Fix what ruff can fix and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install ## mypy, one package at a time
+	@status=0; for dir in shared/src $(addsuffix /src,$(SERVICES)) infra/scripts infra/docker tests; do \
+		echo "mypy $$dir"; $(BIN)/mypy --config-file mypy.ini $$dir || status=1; done; exit $$status
+
+migrate: install ## Apply user-service's (and job-api's) migrations to the local databases
+	@set -e; for pkg in user_service job_api; do \
+		if $(BIN)/python -c "import $$pkg" 2>/dev/null; then \
+			echo "$$pkg: db upgrade"; $(BIN)/flask --app $$pkg db upgrade; fi; done
+
+admin: install ## Make an admin: make admin USERNAME=… EMAIL=… PASSWORD=…
+	@$(BIN)/python infra/scripts/admin.py "$(USERNAME)" "$(EMAIL)" "$(PASSWORD)"
+
+bench: install ## Run the benchmarks in bench/ (when there are any)
+	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; \
+	elif [ -d bench ]; then $(BIN)/pytest bench; \
+	else echo "no bench/ yet"; fi
+
+procfile: install ## Print the Procfile make run would use now
+	@$(BIN)/python infra/scripts/procfile.py
+
+clean: ## Remove local run data (var/) and caches
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv
+	rm -rf $(VENV)

@@ -110,7 +110,14 @@ def paginate(session: Any, query: Select[Any], page: int, per_page: int) -> dict
     """Run ``query`` for one page and return the list envelope."""
     total = session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
     count = int(total.scalar_one())
-    items = session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    offset = (page - 1) * per_page
+    # A page past the end is empty without asking the database: a huge page number would
+    # overflow the driver's integer (a 500) instead of giving the empty page SPEC promises.
+    items = (
+        []
+        if offset >= count
+        else session.execute(query.limit(per_page).offset(offset)).scalars().all()
+    )
     return {
         "items": items,
         "page": page,

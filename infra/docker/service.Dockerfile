@@ -1,0 +1,33 @@
+# One image per Conveyor package, built from the repository root:
+#   docker build -f infra/docker/service.Dockerfile --build-arg SERVICE=user_service .
+# SERVICE is a directory under services/ (user_service, job_api, worker, email_notifier).
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_SYSTEM_PYTHON=1 \
+    VAR_DIR=/data
+RUN pip install --no-cache-dir "uv>=0.9,<1" \
+    && useradd --system --uid 10001 --home-dir /app conveyor \
+    && mkdir -p /data && chown conveyor /data
+WORKDIR /app
+
+ARG SERVICE
+# Dependencies first: this layer is rebuilt only when a pyproject.toml changes.
+COPY infra/scripts/local_deps.py infra/scripts/
+COPY shared/pyproject.toml shared/
+COPY services/${SERVICE}/pyproject.toml services/${SERVICE}/
+RUN python infra/scripts/local_deps.py --third-party services/${SERVICE} > /tmp/requirements.txt \
+    && uv pip install --no-cache -r /tmp/requirements.txt \
+        "gunicorn~=27.0" "psycopg[binary]~=3.2"
+
+# Then the source, installed without touching the dependencies again.
+COPY shared/ shared/
+COPY services/${SERVICE}/ services/${SERVICE}/
+COPY infra/docker/wait_for.py infra/docker/prestart.sh infra/docker/
+RUN uv pip install --no-cache --no-deps ./shared ./services/${SERVICE}
+
+USER conveyor
+ENV PORT=8000
+EXPOSE 8000

@@ -1,0 +1,100 @@
+"""The gateway when nginx is not installed: one WSGI app mounting the services side by side.
+
+Serve with ``gunicorn --pythonpath infra/scripts 'local_gateway:create_app()'``. This is
+infrastructure, not a service, so it may import every service's package. Unlike werkzeug's
+``DispatcherMiddleware``, it does not move the mount prefix into ``SCRIPT_NAME``: each
+service's routes carry their full public paths (``/api/users``), as behind nginx.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from stack import ROUTES, has_app, installed
+
+logger = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def matches(path: str, prefix: str) -> bool:
+    """Return whether ``path`` is ``prefix`` or lies below it."""
+    if prefix.endswith("/"):
+        return path.startswith(prefix)
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def problem_app(status: int, title: str, detail: str) -> WSGIApp:
+    """Return a WSGI app answering every request with one problem document."""
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail})
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
+        start_response(
+            f"{status} {title}",
+            [
+                ("Content-Type", "application/problem+json"),
+                ("Content-Length", str(len(body))),
+                ("X-Request-ID", request_id),
+            ],
+        )
+        return [body.encode()]
+
+    return app
+
+
+def health_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Answer the gateway's own ``/healthz``."""
+    body = b'{"status":"ok","service":"gateway"}'
+    request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
+    start_response("200 OK", [("Content-Type", "application/json"), ("X-Request-ID", request_id)])
+    return [body]
+
+
+class PrefixRouter:
+    """Send each request to the app whose path prefix matches, else a JSON 404."""
+
+    def __init__(self, mounts: list[tuple[str, WSGIApp]], fallback: WSGIApp) -> None:
+        # Longest prefix first, so a nested mount wins over its parent.
+        self.mounts = sorted(mounts, key=lambda mount: len(mount[0]), reverse=True)
+        self.fallback = fallback
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        for prefix, app in self.mounts:
+            if matches(path, prefix):
+                return app(environ, start_response)
+        return self.fallback(environ, start_response)
+
+
+def load(package: str) -> WSGIApp:
+    """Import ``package`` and build its app, without a second rotating log file writer."""
+    if package == "rq_dashboard":
+        import rq_dashboard_app
+
+        return rq_dashboard_app.create_app()
+    module = importlib.import_module(package)
+    app: WSGIApp = module.create_app({"LOG_DIR": None})
+    return app
+
+
+def create_app() -> PrefixRouter:
+    """Mount every installed service under its public prefixes."""
+    mounts: list[tuple[str, WSGIApp]] = [("/healthz", health_app)]
+    for package, prefixes in ROUTES.items():
+        present = installed(package) if package == "rq_dashboard" else has_app(package)
+        if not present:
+            logger.warning("gateway: %s is not installed; its routes answer 503", package)
+            app = problem_app(503, "Service Unavailable", f"{package} is not running here.")
+        else:
+            app = load(package)
+        mounts += [(prefix, app) for prefix in prefixes]
+    not_found = problem_app(404, "Not Found", "No resource at this URL.")
+    return PrefixRouter(mounts, not_found)

@@ -1,0 +1,38 @@
+"""The notifier's settings, read from environment variables when a process starts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from conveyor_shared import settings
+
+SERVICE = "email-notifier"
+"""Service name stamped on every log line."""
+
+DATABASE = "notifier"
+"""Name of the local SQLite file holding the sent-mail ledger when DATABASE_URL is unset."""
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the shared settings plus the SMTP ones (``SMTP_*``) and ``MAIL_DIR``."""
+    env = os.environ if environ is None else environ
+    config = settings.load(SERVICE, env, database=DATABASE)
+    config.update(
+        SMTP_HOST=env.get("SMTP_HOST", "127.0.0.1"),
+        SMTP_PORT=int(env.get("SMTP_PORT", 8025)),
+        SMTP_USERNAME=env.get("SMTP_USERNAME") or None,
+        SMTP_PASSWORD=env.get("SMTP_PASSWORD") or None,
+        SMTP_STARTTLS=_flag(env.get("SMTP_STARTTLS", "false")),
+        SMTP_FROM=env.get("SMTP_FROM", "conveyor@localhost"),
+        SMTP_TIMEOUT=float(env.get("SMTP_TIMEOUT", 30)),
+        MAIL_DIR=env.get("MAIL_DIR", str(Path(config["VAR_DIR"]) / "mail")),
+        MAINTENANCE_INTERVAL=int(env.get("NOTIFIER_MAINTENANCE_INTERVAL", 60)),
+    )
+    return config

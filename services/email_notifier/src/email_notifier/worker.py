@@ -1,0 +1,53 @@
+"""``python -m email_notifier``: an RQ worker on the notifications queue, with the scheduler.
+
+It is a ``SimpleWorker`` (no fork per job): a delivery is a short network call, so a fork
+would cost more than the job, and the ledger's connection pool lives safely in one process
+instead of being inherited across forks. Each job is still bounded by RQ's job timeout
+(SIGALRM in this process), which is what makes the ledger lease safe. If the process dies,
+the supervisor restarts it and RQ's registry maintenance requeues the abandoned job.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from rq import Queue, SimpleWorker
+
+from conveyor_shared import logs, redis_client
+from conveyor_shared.notifications import QUEUE
+
+from . import config as settings
+from . import runtime
+
+log = logging.getLogger(__name__)
+
+
+def build(config: dict[str, Any], connection: redis.Redis) -> SimpleWorker:
+    """Return a worker for the notifications queue."""
+    return SimpleWorker(
+        [Queue(QUEUE, connection=connection)],
+        connection=connection,
+        maintenance_interval=config["MAINTENANCE_INTERVAL"],
+        log_job_description=False,  # arguments hold email addresses; keep them out of logs
+    )
+
+
+def main() -> int:
+    """Configure logging and the notifier from the environment, then work until stopped."""
+    config = settings.load()
+    logs.configure(settings.SERVICE, config["LOG_LEVEL"], config["LOG_DIR"] or None)
+    runtime.configure(config)
+    connection = redis_client.connect(config["REDIS_URL"])
+    worker = build(config, connection)
+    log.info(
+        "email-notifier listening on %s, SMTP %s:%s",
+        QUEUE,
+        config["SMTP_HOST"],
+        config["SMTP_PORT"],
+    )
+    # The scheduler moves retries whose backoff has elapsed back onto the queue.
+    worker.work(with_scheduler=True, logging_level=config["LOG_LEVEL"])
+    runtime.close()
+    return 0

@@ -1,0 +1,151 @@
+"""Fixtures: a real SMTP server on a free port, a clean ledger, and notifier processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from sqlalchemy import delete
+
+from email_notifier import config, runtime
+from email_notifier.ledger import Ledger, sent_mail
+from email_notifier.sink import MailDir, serve
+
+DEADLINE = 30.0
+"""Seconds any wait in these tests may take before it fails."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
+    """Poll ``condition`` until it returns something truthy, or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def mails(directory: Path) -> list[EmailMessage]:
+    """The messages stored in ``directory``, oldest first."""
+    return [
+        message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+        for path in sorted(directory.glob("*.eml"))
+    ]
+
+
+@pytest.fixture
+def mail_dir(tmp_path: Path) -> Path:
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def start_smtp(smtp_port: int, mail_dir: Path) -> Iterator[Callable[..., Controller]]:
+    """Start a real aiosmtpd server on ``smtp_port`` (a MailDir handler unless given one)."""
+    started: list[Controller] = []
+
+    def start(handler: Any = None) -> Controller:
+        controller = serve(handler or MailDir(mail_dir), "127.0.0.1", smtp_port)
+        started.append(controller)
+        return controller
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def environ(
+    redis_url: str, database_url: str, smtp_port: int, mail_dir: Path, tmp_path: Path
+) -> dict[str, str]:
+    """Environment variables for a notifier under test."""
+    return {
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_FROM": "conveyor@example.test",
+        "SMTP_TIMEOUT": "5",
+        "MAIL_DIR": str(mail_dir),
+        "VAR_DIR": str(tmp_path / "var"),
+        "LOG_DIR": "",
+        "LOG_LEVEL": "INFO",
+        "PUBLIC_URL": "http://conveyor.test",
+    }
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    """The ledger, emptied for this test (the database lives for the whole session)."""
+    book = Ledger.from_url(database_url)
+    book.create_schema()
+    with book.engine.begin() as connection:
+        connection.execute(delete(sent_mail))
+    yield book
+    book.engine.dispose()
+
+
+@pytest.fixture
+def notifier(environ: dict[str, str], ledger: Ledger) -> Iterator[runtime.Notifier]:
+    """The notifier configured in this process, for in-process workers."""
+    yield runtime.configure(config.load(environ))
+    runtime.close()
+
+
+@pytest.fixture
+def connection(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def start_notifier(
+    environ: dict[str, str], tmp_path: Path
+) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """Start ``python -m email_notifier`` in its own process group (killed as a group)."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        log = (tmp_path / f"notifier-{len(processes)}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "email_notifier"],
+            env={**os.environ, **environ},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        # The whole group: the worker and the scheduler process it forked.
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=DEADLINE)

@@ -1,0 +1,51 @@
+"""Conveyor job-api: job submission, status, results and the queue view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response
+
+from conveyor_shared.api import Api
+from conveyor_shared.app import finish_app, make_app
+from conveyor_shared.errors import problem
+from conveyor_shared.jobs import settings as job_settings
+from conveyor_shared.jobs.db import configure_sqlite, engine_options
+
+from . import cli
+from .exceptions import JobApiError
+from .extensions import db, migrate
+from .resources import events, jobs, queue
+
+SERVICE = "job-api"
+
+MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+"""Largest request body: a few 5 MB images, or a 1,000-job batch with room to spare."""
+
+
+def _handle_domain_error(error: JobApiError) -> Response:
+    return problem(error.status, error.detail, errors=error.errors)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the job-api app; ``config`` overrides settings from the environment."""
+    app = make_app(__name__, SERVICE, config, database="jobs")
+    for name, value in job_settings.load().items():
+        app.config.setdefault(name, value)
+    app.config.setdefault("JOB_DEFAULT_TIMEOUT", job_settings.DEFAULT_TIMEOUT_SECONDS)
+    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db)
+    cli.init_app(app)
+    api = Api(app, docs_prefix="/docs/jobs")
+    api.register_blueprint(jobs.blp)
+    api.register_blueprint(queue.blp)
+    api.register_blueprint(events.blp)
+    app.register_error_handler(JobApiError, _handle_domain_error)
+    return finish_app(app)

@@ -1,0 +1,18 @@
+"""The Flask extensions this service owns, created unbound and attached in ``create_app``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from conveyor_shared.jobs.models import Base
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+"""Alembic scripts ship inside the package, so ``flask db upgrade`` works from anywhere."""
+
+# The jobs tables are declared in the shared library (the worker uses them too); giving
+# Flask-SQLAlchemy their metadata lets Flask-Migrate and ``create_all`` see every table.
+db = SQLAlchemy(metadata=Base.metadata)
+migrate = Migrate(directory=MIGRATIONS_DIR)

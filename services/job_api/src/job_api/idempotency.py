@@ -1,0 +1,155 @@
+"""``Idempotency-Key``: one key, one effect, for 24 hours per user.
+
+- The same key with the same request returns the first response and creates nothing.
+- The same key with a different request is a 422.
+- The same key while the first request is still being handled is a 409.
+
+A Redis lock (``SET NX``) marks a key in flight; the first response is stored in SQL in the
+same transaction as the jobs it created, and a unique ``(user_id, key)`` constraint backs
+the lock up, so even a lock that expired mid-request cannot let two requests both commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Response, request
+from flask import json as flask_json
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from conveyor_shared.jobs.keys import IDEMPOTENCY_LOCK_KEY
+from conveyor_shared.jobs.models import utcnow
+from conveyor_shared.redis_client import get_redis
+
+from .exceptions import Conflict, Unprocessable
+from .extensions import db
+from .models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+"""Request header that carries the key."""
+
+TTL = timedelta(hours=24)
+"""How long a key is remembered."""
+
+LOCK_SECONDS = 60
+"""Longest a key stays locked if its request dies without unlocking it."""
+
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+@dataclass
+class Created:
+    """A response a handler produced, not yet committed, and what to do after the commit."""
+
+    status: int
+    body: Any
+    location: str | None = None
+    after_commit: Callable[[], None] = field(default=lambda: None)
+
+
+def _digest() -> str:
+    """Fingerprint the request: method, path and body (JSON canonicalised)."""
+    body = request.get_json(silent=True)
+    canonical = (
+        json.dumps(body, sort_keys=True, separators=(",", ":"))
+        if body is not None
+        else request.get_data(as_text=True)
+    )
+    text = f"{request.method} {request.path}\n{canonical}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _response(status: int, body: str, location: str | None, replayed: bool) -> Response:
+    response = Response(body, status=status, mimetype="application/json")
+    if location:
+        response.headers["Location"] = location
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _replay(user_id: int, key: str, digest: str) -> Response | None:
+    """Return the stored first response for ``key``, or ``None`` if there is none."""
+    record = db.session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    ).first()
+    if record is None:
+        return None
+    if record.created_at < utcnow() - TTL:
+        db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == record.id))
+        db.session.commit()
+        return None
+    if record.request_hash != digest:
+        raise Unprocessable(
+            "This Idempotency-Key was used with a different request.",
+            errors={HEADER: ["Already used with a different request body."]},
+        )
+    return _response(record.status_code, record.body, record.location, replayed=True)
+
+
+def respond(user_id: int, handle: Callable[[], Created]) -> Response:
+    """Run ``handle`` at most once per idempotency key, commit, and answer."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        created = handle()
+        db.session.commit()
+        created.after_commit()
+        return _response(created.status, flask_json.dumps(created.body), created.location, False)
+    if not _VALID_KEY.match(key):
+        raise Unprocessable(
+            "Invalid Idempotency-Key.", errors={HEADER: ["Must be 1-255 visible ASCII characters."]}
+        )
+    digest = _digest()
+    known = _replay(user_id, key, digest)
+    if known is not None:
+        return known
+    lock_key = IDEMPOTENCY_LOCK_KEY.format(
+        user_id=user_id, digest=hashlib.sha256(key.encode()).hexdigest()
+    )
+    token = uuid.uuid4().hex
+    redis = get_redis()
+    if not redis.set(lock_key, token, nx=True, ex=LOCK_SECONDS):
+        db.session.rollback()  # see the first request's commit if it has happened since
+        known = _replay(user_id, key, digest)
+        if known is not None:
+            return known
+        raise Conflict("A request with this Idempotency-Key is still being handled.")
+    try:
+        db.session.rollback()
+        known = _replay(user_id, key, digest)
+        if known is not None:
+            return known
+        created = handle()
+        body = flask_json.dumps(created.body)
+        db.session.add(
+            IdempotencyKey(
+                user_id=user_id,
+                key=key,
+                request_hash=digest,
+                status_code=created.status,
+                body=body,
+                location=created.location,
+                created_at=utcnow(),
+            )
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            known = _replay(user_id, key, digest)
+            if known is not None:
+                return known
+            raise Conflict("A request with this Idempotency-Key is still being handled.") from None
+        created.after_commit()
+        return _response(created.status, body, created.location, replayed=False)
+    finally:
+        if redis.get(lock_key) == token.encode():
+            redis.delete(lock_key)

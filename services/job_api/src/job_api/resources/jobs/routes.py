@@ -1,0 +1,238 @@
+"""Routes of ``/api/jobs``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, send_file
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt, jwt_required
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job as RQJob
+from sqlalchemy import delete
+
+from conveyor_shared.api import Blueprint, order_by, paginate
+from conveyor_shared.auth import current_principal
+from conveyor_shared.jobs import events, store
+from conveyor_shared.jobs.keys import CANCEL_KEY
+from conveyor_shared.jobs.models import Job, JobInput
+from conveyor_shared.jobs.status import FINISHED, STATUSES
+from conveyor_shared.redis_client import get_redis
+
+from ... import idempotency, submission
+from ...access import get_job, visible_jobs, with_positions
+from ...exceptions import Conflict, NotFound
+from ...extensions import db
+from .schemas import (
+    BatchResultSchema,
+    BatchSchema,
+    JobListArgs,
+    JobPageSchema,
+    JobSchema,
+    SubmitSchema,
+)
+
+logger = logging.getLogger(__name__)
+
+blp = Blueprint("jobs", __name__, url_prefix="/api/jobs", description="Submit and follow jobs")
+
+
+def _list(args: dict[str, Any], status: str | None = None) -> dict[str, Any]:
+    principal = current_principal()
+    query = visible_jobs(principal)
+    status = status or args.get("status")
+    if status:
+        query = query.where(Job.status == status)
+    if args.get("type"):
+        query = query.where(Job.type == args["type"])
+    if args.get("user_id") is not None:
+        query = query.where(Job.user_id == args["user_id"])
+    query = query.order_by(*order_by(Job, args["sort"]))
+    page = paginate(db.session, query, args["page"], args["per_page"])
+    page["items"] = with_positions(page["items"])
+    return page
+
+
+def _forget_run(run_id: str) -> None:
+    """Drop a run from RQ (best effort: the worker skips a run that is not current anyway)."""
+    with contextlib.suppress(NoSuchJobError):
+        RQJob.fetch(run_id, connection=get_redis()).delete(remove_from_queue=True)
+
+
+@blp.route("")
+class Jobs(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.arguments(JobListArgs, location="query")
+    @blp.response(200, JobPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the caller's jobs (admins: everyone's, or one user's with user_id)"""
+        return _list(args)
+
+    @jwt_required()
+    @blp.login_required
+    @blp.arguments(SubmitSchema)
+    @blp.response(201, JobSchema)
+    @blp.alt_response(409, description="The same Idempotency-Key is still being handled")
+    @blp.alt_response(422, description="Invalid job, or Idempotency-Key reused with another body")
+    def post(self, spec: dict[str, Any]) -> Response:
+        """Submit a job"""
+        principal = current_principal()
+
+        def handle() -> idempotency.Created:
+            (job,) = submission.add_jobs([spec], principal, get_jwt(), batch=False)
+            db.session.flush()
+            body = JobSchema().dump(with_positions([job])[0])
+            return idempotency.Created(
+                201, body, f"/api/jobs/{job.id}", lambda: submission.dispatch_accepted([job])
+            )
+
+        return idempotency.respond(principal.id, handle)
+
+
+@blp.route("/batch")
+class Batch(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.arguments(BatchSchema)
+    @blp.response(201, BatchResultSchema)
+    @blp.alt_response(409, description="The same Idempotency-Key is still being handled")
+    @blp.alt_response(422, description="One job is invalid: none is created")
+    def post(self, batch: dict[str, Any]) -> Response:
+        """Submit up to 1,000 jobs, all or none"""
+        principal = current_principal()
+
+        def handle() -> idempotency.Created:
+            jobs = submission.add_jobs(batch["jobs"], principal, get_jwt(), batch=True)
+            db.session.flush()
+            body = BatchResultSchema().dump({"jobs": jobs})
+            return idempotency.Created(201, body, None, lambda: submission.dispatch_accepted(jobs))
+
+        return idempotency.respond(principal.id, handle)
+
+
+@blp.route("/status/<string:status>")
+class JobsByStatus(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.arguments(JobListArgs, location="query")
+    @blp.response(200, JobPageSchema)
+    @blp.alt_response(404, description="No such status")
+    def get(self, args: dict[str, Any], status: str) -> dict[str, Any]:
+        """List the caller's jobs in one status"""
+        if status not in STATUSES:
+            raise NotFound(f"Unknown status {status!r}; one of: {', '.join(STATUSES)}.")
+        return _list(args, status)
+
+
+@blp.route("/<string:job_id>")
+class JobItem(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.response(200, JobSchema)
+    @blp.alt_response(404, description="No such job")
+    def get(self, job_id: str) -> Job:
+        """Get one job"""
+        return with_positions([get_job(job_id)])[0]
+
+    @jwt_required()
+    @blp.login_required
+    @blp.response(204)
+    @blp.alt_response(404, description="No such job")
+    @blp.alt_response(409, description="The job has not finished")
+    def delete(self, job_id: str) -> None:
+        """Delete a finished job and its artifact"""
+        job = get_job(job_id)
+        if job.status not in FINISHED:
+            raise Conflict(f"Only a finished job can be deleted; this one is {job.status}.")
+        run_id = job.run_id
+        db.session.execute(delete(JobInput).where(JobInput.job_id == job.id))
+        db.session.execute(delete(Job).where(Job.id == job.id, Job.status.in_(FINISHED)))
+        db.session.commit()
+        shutil.rmtree(Path(current_app.config["ARTIFACTS_DIR"]) / job_id, ignore_errors=True)
+        if run_id:
+            _forget_run(run_id)
+
+
+@blp.route("/<string:job_id>/cancel")
+class Cancel(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.response(200, JobSchema, description="Canceled (it was waiting)")
+    @blp.alt_response(202, schema=JobSchema, description="Stopping (it is running)")
+    @blp.alt_response(404, description="No such job")
+    @blp.alt_response(409, description="The job has already finished")
+    def post(self, job_id: str) -> tuple[Job, int]:
+        """Cancel a job: at once if waiting, by stopping its worker if running"""
+        job = get_job(job_id)
+        outcome = store.cancel(db.session, job.id)
+        db.session.commit()
+        job = store.fetch(db.session, job_id) or job
+        connection = get_redis()
+        if outcome == "finished":
+            raise Conflict(f"The job has already finished ({job.status}).")
+        if outcome == "canceled":
+            events.publish(connection, job)
+            if job.run_id:
+                _forget_run(job.run_id)
+            return job, 200
+        assert job.run_id is not None
+        connection.set(CANCEL_KEY.format(run_id=job.run_id), 1, ex=24 * 3600)
+        try:
+            send_stop_job_command(connection, job.run_id)
+        except (NoSuchJobError, InvalidJobOperation):
+            logger.info("stop command not sent; the worker will see the cancel key")
+        return with_positions([job])[0], 202
+
+
+@blp.route("/<string:job_id>/retry")
+class Retry(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.response(202, JobSchema)
+    @blp.alt_response(404, description="No such job")
+    @blp.alt_response(409, description="The job is not failed or canceled")
+    def post(self, job_id: str) -> Job:
+        """Run a failed or canceled job again"""
+        job = get_job(job_id)
+        retried = store.retry(db.session, job.id)
+        if retried is None:
+            raise Conflict(
+                f"Only a failed or canceled job can be retried; this one is {job.status}."
+            )
+        db.session.commit()
+        submission.dispatch_accepted([retried])
+        events.publish(get_redis(), retried)
+        return with_positions([retried])[0]
+
+
+@blp.route("/<string:job_id>/result")
+class Result(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.response(
+        200, {"format": "binary", "type": "string"}, content_type="application/octet-stream"
+    )
+    @blp.alt_response(404, description="No such job, or the job has no artifact")
+    @blp.alt_response(409, description="The job has not completed")
+    def get(self, job_id: str) -> Response:
+        """Download the job's artifact (an export file, a processed image)"""
+        job = get_job(job_id)
+        if job.status != "completed":
+            raise Conflict(f"The job has not completed ({job.status}).")
+        if not job.artifact_name:
+            raise NotFound("This job has no artifact; its result is in the job.")
+        path = Path(current_app.config["ARTIFACTS_DIR"]) / job.id / job.artifact_name
+        if not path.is_file():
+            raise NotFound("The artifact is no longer available.")
+        return send_file(
+            path,
+            mimetype=job.artifact_type or "application/octet-stream",
+            as_attachment=True,
+            download_name=job.artifact_name,
+        )

@@ -1,0 +1,125 @@
+"""Request and response bodies of ``/api/jobs``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from conveyor_shared.api import list_args_schema, page_schema
+from conveyor_shared.jobs.models import utcnow
+from conveyor_shared.jobs.settings import MAX_TIMEOUT_SECONDS
+from conveyor_shared.jobs.status import PRIORITIES, STATUSES, TYPES
+
+from ...payloads import load_payload
+
+MAX_DELAY = timedelta(days=30)
+"""Furthest in the future a job may be scheduled."""
+
+MAX_BATCH = 1000
+"""Most jobs one batch request may submit."""
+
+SORT_FIELDS = ["id", "created_at", "updated_at", "started_at", "finished_at", "status", "type",
+               "priority", "attempts"]  # fmt: skip
+"""Fields a job list may be sorted by."""
+
+
+class SubmitSchema(ma.Schema):
+    """One job to submit."""
+
+    type = ma.fields.String(required=True, validate=validate.OneOf(TYPES))
+    payload = ma.fields.Dict(required=True)
+    priority = ma.fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    delay_seconds = ma.fields.Integer(
+        validate=validate.Range(min=0, max=int(MAX_DELAY.total_seconds()))
+    )
+    run_at = ma.fields.AwareDateTime(default_timezone=None)
+    max_retries = ma.fields.Integer(load_default=3, validate=validate.Range(min=0, max=10))
+    timeout_seconds = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_TIMEOUT_SECONDS))
+    notify_email = ma.fields.Boolean(load_default=False)
+
+    @ma.validates_schema
+    def _one_delay(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if "delay_seconds" in data and "run_at" in data:
+            raise ma.ValidationError("Give delay_seconds or run_at, not both.", "run_at")
+        if "run_at" in data and data["run_at"] > utcnow() + MAX_DELAY:
+            raise ma.ValidationError("Must be within 30 days.", "run_at")
+
+    @ma.post_load
+    def _load_payload(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        try:
+            data["loaded"] = load_payload(data["type"], data["payload"])
+        except ma.ValidationError as error:
+            raise ma.ValidationError({"payload": error.messages}) from None
+        if "delay_seconds" in data:
+            data["run_at"] = utcnow() + timedelta(seconds=data.pop("delay_seconds"))
+        return data
+
+
+class BatchSchema(ma.Schema):
+    """Up to 1,000 jobs, accepted all together or not at all."""
+
+    jobs = ma.fields.List(
+        ma.fields.Nested(SubmitSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH),
+    )
+
+
+class ProgressSchema(ma.Schema):
+    percent = ma.fields.Float(attribute="progress_percent")
+    message = ma.fields.String(attribute="progress_message", allow_none=True)
+
+
+class ArtifactSchema(ma.Schema):
+    name = ma.fields.String(attribute="artifact_name")
+    media_type = ma.fields.String(attribute="artifact_type")
+    size = ma.fields.Integer(attribute="artifact_size")
+    url = ma.fields.Function(lambda job: f"/api/jobs/{job.id}/result")
+
+
+class JobSchema(ma.Schema):
+    """A job, as its owner (or an admin) sees it."""
+
+    id = ma.fields.String()
+    user_id = ma.fields.Integer()
+    type = ma.fields.String()
+    payload = ma.fields.Dict()
+    status = ma.fields.String()
+    priority = ma.fields.String()
+    progress = ma.fields.Function(lambda job: ProgressSchema().dump(job))
+    result = ma.fields.Raw(allow_none=True)
+    error = ma.fields.String(allow_none=True)
+    attempts = ma.fields.Integer()
+    max_retries = ma.fields.Integer()
+    timeout_seconds = ma.fields.Integer()
+    notify_email = ma.fields.Boolean()
+    cancel_requested = ma.fields.Boolean()
+    created_at = ma.fields.DateTime()
+    scheduled_for = ma.fields.DateTime(allow_none=True)
+    queued_at = ma.fields.DateTime(allow_none=True)
+    started_at = ma.fields.DateTime(allow_none=True)
+    finished_at = ma.fields.DateTime(allow_none=True)
+    time_spent_seconds = ma.fields.Function(lambda job: job.time_spent())
+    time_queued_seconds = ma.fields.Function(lambda job: job.time_queued())
+    queue_position = ma.fields.Function(lambda job: getattr(job, "queue_position", None))
+    artifact = ma.fields.Function(
+        lambda job: ArtifactSchema().dump(job) if job.artifact_name else None
+    )
+
+
+class BatchResultSchema(ma.Schema):
+    jobs = ma.fields.List(ma.fields.Nested(JobSchema))
+
+
+class JobListArgs(list_args_schema(SORT_FIELDS, "-created_at", name="JobListBase")):  # type: ignore[misc]
+    """Filters of a job list, with paging and sorting."""
+
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    type = ma.fields.String(validate=validate.OneOf(TYPES))
+    user_id = ma.fields.Integer(validate=validate.Range(min=1))
+
+
+JobPageSchema = page_schema(JobSchema, "JobPage")

@@ -1,0 +1,88 @@
+"""Route of ``/api/queue``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask.views import MethodView
+from flask_jwt_extended import jwt_required
+from rq import Queue, Worker
+from sqlalchemy import func, select
+
+from conveyor_shared.api import Blueprint
+from conveyor_shared.auth import current_principal
+from conveyor_shared.jobs import dispatch
+from conveyor_shared.jobs.models import Job
+from conveyor_shared.jobs.status import QUEUED, RUNNING, SCHEDULED, STATUSES
+from conveyor_shared.redis_client import get_redis
+
+from ...access import with_positions
+from ...extensions import db
+from .schemas import AdminQueueSchema, UserQueueSchema
+
+blp = Blueprint("queue", __name__, url_prefix="/api/queue", description="Queue overview")
+
+SHOWN_JOBS = 200
+"""Most waiting or running jobs listed in a user's view."""
+
+
+def _user_view(user_id: int) -> dict[str, Any]:
+    rows = db.session.execute(
+        select(Job.status, func.count()).where(Job.user_id == user_id).group_by(Job.status)
+    ).all()
+    counts: dict[str, int] = {status: int(total) for status, total in rows}
+    jobs = db.session.scalars(
+        select(Job)
+        .where(Job.user_id == user_id, Job.status.in_((RUNNING, QUEUED, SCHEDULED)))
+        .order_by(Job.status.desc(), Job.queued_at, Job.created_at)
+        .limit(SHOWN_JOBS)
+    ).all()
+    ordered = sorted(with_positions(jobs), key=lambda job: (job.status != RUNNING,
+                     getattr(job, "queue_position", None) or 10**9))  # fmt: skip
+    return {"jobs": ordered, "totals": {status: counts.get(status, 0) for status in STATUSES}}
+
+
+def _admin_view() -> dict[str, Any]:
+    connection = get_redis()
+    queues = {}
+    for name in dispatch.worker_queue_names():
+        queue = Queue(name, connection=connection)
+        queues[name] = {
+            "queued": queue.count,
+            "started": queue.started_job_registry.count,
+            "scheduled": queue.scheduled_job_registry.count,
+            "failed": queue.failed_job_registry.count,
+        }
+    rows = db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+    counts: dict[str, int] = {status: int(total) for status, total in rows}
+    workers = [
+        {
+            "name": worker.name,
+            "state": worker.get_state(),
+            "queues": worker.queue_names(),
+            "current_job": worker.get_current_job_id(),
+            "successful_jobs": worker.successful_job_count,
+            "failed_jobs": worker.failed_job_count,
+            "last_heartbeat": worker.last_heartbeat,
+        }
+        for worker in Worker.all(connection=connection)
+    ]
+    return {
+        "queues": queues,
+        "statuses": {status: counts.get(status, 0) for status in STATUSES},
+        "workers": workers,
+    }
+
+
+@blp.route("")
+class QueueView(MethodView):
+    @jwt_required()
+    @blp.login_required
+    @blp.response(200, UserQueueSchema, description="A user's view (admins: AdminQueue)")
+    def get(self) -> Any:
+        """Show the caller's queued and running jobs (admins: totals per queue, status, worker)"""
+        principal = current_principal()
+        if principal.is_admin:
+            return jsonify(AdminQueueSchema().dump(_admin_view()))
+        return _user_view(principal.id)

@@ -1,0 +1,133 @@
+"""``GET /api/events`` on a real job-api served by gunicorn with gevent workers, in its own
+process: events cross processes in time, and one process holds many streams at once."""
+
+from __future__ import annotations
+
+import http.client
+import selectors
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+
+from conveyor_shared import events
+from conveyor_shared.redis_client import connect
+
+try:
+    from . import events_support as support
+except ImportError:
+    import events_support as support  # type: ignore[no-redef]
+
+STREAMS = 200
+"""Streams held open at once against one gevent worker."""
+
+
+@pytest.fixture
+def app(database_url: str, redis_url: str, jwt_keys: tuple[str, str]) -> Iterator[Flask]:
+    """The test's own app: migrates, empties the jobs table, and drives job changes."""
+    app = support.make_app(support.base_config(database_url, redis_url, jwt_keys))
+    yield app
+    support.close_app(app)
+
+
+@pytest.fixture
+def port(
+    app: Flask, database_url: str, redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
+) -> Iterator[int]:
+    with support.gunicorn_server(
+        database_url, redis_url, jwt_keys[1], tmp_path, EVENTS_SNAPSHOT_INTERVAL="1"
+    ) as port:
+        yield port
+
+
+@pytest.fixture
+def connection(redis_url: str) -> Iterator[redis.Redis]:
+    client = connect(redis_url)
+    yield client
+    client.close()
+
+
+def test_state_changes_reach_the_owner_within_two_seconds(
+    app: Flask, port: int, connection: redis.Redis, make_token: Callable[..., str]
+) -> None:
+    stream_connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    stream_connection.request("GET", "/api/events", headers=support.bearer(make_token(1)))
+    response = stream_connection.getresponse()
+    try:
+        assert response.status == 200
+        assert response.getheader("X-Accel-Buffering") == "no"
+        chunks = iter(lambda: response.read1(65536), b"")
+        stream = support.messages(chunks, time.monotonic() + 30)
+        support.wait_for(stream, "snapshot")  # the stream is live
+
+        job = support.claim(app, support.add_job(app, user_id=1))
+        changes: list[tuple[str, Callable[[], None]]] = [
+            (events.JOB_STARTED, lambda: events.publish_job(connection, job)),
+            (events.JOB_PROGRESS, lambda: events.publish_progress(
+                connection, user_id=1, job_id=job.id, job_type=job.type, percent=50,
+                message="half", time_spent_seconds=0.5)),
+            (events.JOB_COMPLETED,
+             lambda: events.publish_job(connection, support.complete(app, job))),
+        ]  # fmt: skip
+        for expected, change in changes:
+            change()
+            happened = time.monotonic()
+            message, _ = support.wait_for(stream, expected, job.id)
+            assert message.received - happened < 2, expected
+    finally:
+        stream_connection.close()
+
+
+def _open(port: int, token: str) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    request = (
+        f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    sock.sendall(request.encode())
+    sock.setblocking(False)
+    return sock
+
+
+def _until_every_snapshot(socks: list[socket.socket], deadline: float) -> set[int]:
+    """Read every stream until each has sent its first snapshot (or ``deadline``)."""
+    buffers = {index: b"" for index in range(len(socks))}
+    done: set[int] = set()
+    with selectors.DefaultSelector() as selector:
+        for index, sock in enumerate(socks):
+            selector.register(sock, selectors.EVENT_READ, index)
+        while len(done) < len(socks) and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=0.5):
+                index = key.data
+                chunk = socks[index].recv(65536)
+                buffers[index] += chunk
+                if b"event: snapshot" in buffers[index] or not chunk:
+                    done.add(index) if chunk else None
+                    selector.unregister(socks[index])
+    return {index for index in done if buffers[index].startswith(b"HTTP/1.1 200")}
+
+
+def test_one_process_serves_many_streams_and_still_answers_requests(
+    port: int, make_token: Callable[..., str]
+) -> None:
+    tokens = [make_token(user_id) for user_id in range(1, STREAMS + 1)]
+    socks: list[socket.socket] = []
+    try:
+        for token in tokens:
+            socks.append(_open(port, token))
+        served = _until_every_snapshot(socks, time.monotonic() + 90)
+        assert len(served) == STREAMS
+
+        started = time.monotonic()
+        assert support.request(port, "GET", "/healthz", timeout=10)[0] == 200
+        status, _ = support.request(
+            port, "GET", "/api/jobs", headers=support.bearer(tokens[0]), timeout=10
+        )
+        assert status == 200
+        assert time.monotonic() - started < 20  # bounded; not a speed target
+    finally:
+        for sock in socks:
+            sock.close()

@@ -1,0 +1,345 @@
+"""``GET /api/events`` through Flask's test client: content, isolation, resuming, pacing."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from conveyor_shared import events
+from conveyor_shared.auth import REVOKED_JTI_KEY
+from conveyor_shared.jobs import store
+from conveyor_shared.jobs.testing import WorkerFleet
+from conveyor_shared.redis_client import connect
+from job_api.extensions import db
+
+try:
+    from . import events_support as support
+except ImportError:
+    import events_support as support  # type: ignore[no-redef]
+
+Stream = Iterator[support.Message]
+
+
+@pytest.fixture
+def config(database_url: str, redis_url: str, jwt_keys: tuple[str, str]) -> dict[str, Any]:
+    return support.base_config(database_url, redis_url, jwt_keys)
+
+
+@pytest.fixture
+def app(config: dict[str, Any]) -> Iterator[Flask]:
+    app = support.make_app(config)
+    yield app
+    support.close_app(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def connection(redis_url: str) -> Iterator[redis.Redis]:
+    client = connect(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def open_stream(client: FlaskClient, make_token: Callable[..., str]) -> Callable[..., Any]:
+    @contextmanager
+    def open_(user_id: int = 1, headers: dict[str, str] | None = None,
+              query: str = "", within: float = 10.0) -> Iterator[Stream]:  # fmt: skip
+        response = client.get(
+            f"/api/events{query}",
+            headers={**support.bearer(make_token(user_id)), **(headers or {})},
+            buffered=False,
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        try:
+            yield support.messages(response.response, time.monotonic() + within)
+        finally:
+            response.close()
+
+    return open_
+
+
+@pytest.fixture
+def fleet(app: Flask, tmp_path: Path) -> Iterator[WorkerFleet]:
+    """Real ``python -m worker`` processes on this test's database and Redis."""
+    fleet = WorkerFleet(
+        {
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": app.config["REDIS_URL"],
+            "ARTIFACTS_DIR": str(tmp_path / "artifacts"),
+            "VAR_DIR": str(tmp_path / "var"),
+            "LOG_DIR": "",
+        },
+        tmp_path / "worker-logs",
+    )
+    yield fleet
+    fleet.stop()
+
+
+def test_stream_is_served_as_unbuffered_event_stream(
+    client: FlaskClient, make_token: Callable[..., str]
+) -> None:
+    response = client.get("/api/events", headers=support.bearer(make_token(1)), buffered=False)
+    try:
+        assert response.status_code == 200
+        assert response.mimetype == "text/event-stream"
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.headers["X-Accel-Buffering"] == "no"
+        first = next(support.messages(response.response, time.monotonic() + 5))
+        assert first.retry == 2000
+    finally:
+        response.close()
+
+
+def test_stream_without_a_token_is_a_401_problem(client: FlaskClient) -> None:
+    response = client.get("/api/events")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 401
+
+
+def test_stream_begins_with_a_snapshot(open_stream: Callable[..., Any]) -> None:
+    with open_stream() as stream:
+        message, _ = support.wait_for(stream, "snapshot")
+    snapshot = message.json()
+    assert message.id is None  # snapshots are not replayable events
+    assert snapshot["jobs"] == []
+    assert (snapshot["running"], snapshot["queued"], snapshot["truncated"]) == (0, 0, False)
+
+
+@pytest.mark.parametrize("stage", [events.JOB_STARTED, events.JOB_PROGRESS, events.JOB_COMPLETED])
+def test_owner_receives_each_state_change_within_two_seconds(
+    app: Flask, connection: redis.Redis, open_stream: Callable[..., Any], stage: str
+) -> None:
+    job = support.add_job(app, user_id=1)
+    with open_stream(user_id=1) as stream:
+        job = support.claim(app, job)
+        if stage == events.JOB_STARTED:
+            events.publish_job(connection, job)
+        elif stage == events.JOB_PROGRESS:
+            events.publish_progress(
+                connection, user_id=1, job_id=job.id, job_type=job.type, percent=40,
+                message="working", time_spent_seconds=0.4,
+            )  # fmt: skip
+        else:
+            events.publish_job(connection, support.complete(app, job))
+        published = time.monotonic()
+        message, _ = support.wait_for(stream, stage, job.id)
+
+    assert message.received - published < 2
+    assert events.parse_id(message.id or "") is not None
+    data = message.json()
+    assert data["job_type"] == "timed"
+    if stage == events.JOB_PROGRESS:
+        assert data["progress"] == {"percent": 40, "message": "working"}
+    if stage == events.JOB_COMPLETED:
+        assert (data["status"], data["progress"]["percent"]) == ("completed", 100.0)
+
+
+def test_another_users_stream_receives_none_of_it(
+    app: Flask, connection: redis.Redis, open_stream: Callable[..., Any]
+) -> None:
+    job = support.add_job(app, user_id=1)
+    with open_stream(user_id=2) as other:
+        events.publish_job(connection, job)
+        job = support.claim(app, job)
+        events.publish_job(connection, job)
+        events.publish_job(connection, support.complete(app, job))
+        seen = [next(other) for _ in range(8)]  # several snapshots after every publish
+
+    assert [m for m in seen if m.event.startswith("job.")] == []
+    snapshots = [m.json() for m in seen if m.event == "snapshot"]
+    assert snapshots and all(s["jobs"] == [] for s in snapshots)
+
+
+@pytest.mark.parametrize("via", ["header", "query"])
+def test_reconnect_with_last_event_id_replays_what_was_missed(
+    app: Flask, connection: redis.Redis, open_stream: Callable[..., Any], via: str
+) -> None:
+    job = support.add_job(app, user_id=1)
+    with open_stream(user_id=1) as stream:
+        events.publish_job(connection, job)
+        queued, _ = support.wait_for(stream, events.JOB_QUEUED, job.id)
+    job = support.claim(app, job)  # while disconnected
+    events.publish_job(connection, job)
+    events.publish_job(connection, support.complete(app, job))
+
+    assert queued.id is not None
+    resume = (
+        {"headers": {"Last-Event-ID": queued.id}}
+        if via == "header"
+        else {"query": f"?last_event_id={queued.id}"}
+    )
+    with open_stream(user_id=1, **resume) as stream:
+        _, replayed = support.wait_for(stream, "snapshot")
+
+    job_events = [m for m in replayed if m.event.startswith("job.")]
+    assert [m.event for m in job_events] == [events.JOB_STARTED, events.JOB_COMPLETED]
+    assert all(m.json()["job_id"] == job.id for m in job_events)
+
+
+def test_last_event_id_header_wins_over_the_query(
+    connection: redis.Redis, open_stream: Callable[..., Any]
+) -> None:
+    for number in range(3):
+        events.publish(connection, 1, events.JOB_PROGRESS, {"job_id": "j", "n": number})
+    first, second, _ = events.read(connection, 1, events.FIRST_ID)
+
+    with open_stream(
+        headers={"Last-Event-ID": second.id}, query=f"?last_event_id={first.id}"
+    ) as stream:
+        _, replayed = support.wait_for(stream, "snapshot")
+
+    assert [m.json()["n"] for m in replayed if m.event == events.JOB_PROGRESS] == [2]
+
+
+def test_last_event_id_beyond_the_newest_still_gets_new_events(
+    connection: redis.Redis, open_stream: Callable[..., Any]
+) -> None:
+    with open_stream(headers={"Last-Event-ID": "99999999999999-0"}) as stream:
+        events.publish(connection, 1, events.JOB_QUEUED, {"job_id": "j"})
+        message, _ = support.wait_for(stream, events.JOB_QUEUED)
+    assert message.json()["job_id"] == "j"
+
+
+@pytest.mark.parametrize(
+    ("header", "query"),
+    [
+        ("not-an-id", ""),
+        ("1-2-3", ""),
+        ("9" * 40, ""),
+        ("", "?last_event_id=abc"),
+    ],
+)
+def test_a_malformed_last_event_id_is_a_422_problem(
+    client: FlaskClient, make_token: Callable[..., str], header: str, query: str
+) -> None:
+    headers = support.bearer(make_token(1))
+    if header:
+        headers["Last-Event-ID"] = header
+    response = client.get(f"/api/events{query}", headers=headers)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"]
+
+
+def test_snapshot_lists_running_progress_and_queued_positions(
+    app: Flask, open_stream: Callable[..., Any]
+) -> None:
+    ahead = support.add_job(app, user_id=2)  # another user's job, queued first
+    running = support.claim(app, support.add_job(app, user_id=1))
+    with app.app_context():
+        assert running.run_id is not None
+        store.report_progress(db.session, running.id, running.run_id, 40.0, "4 of 10")
+        db.session.commit()
+    first = support.add_job(app, user_id=1)
+    second = support.add_job(app, user_id=1)
+
+    with open_stream(user_id=1) as stream:
+        message, _ = support.wait_for(stream, "snapshot")
+
+    snapshot = message.json()
+    assert (snapshot["running"], snapshot["queued"], snapshot["truncated"]) == (1, 2, False)
+    listed = {job["id"]: job for job in snapshot["jobs"]}
+    assert list(listed) == [running.id, first.id, second.id]
+    assert ahead.id not in listed
+    assert listed[running.id]["progress"] == {"percent": 40.0, "message": "4 of 10"}
+    assert listed[running.id]["time_spent_seconds"] >= 0
+    assert listed[running.id]["queue_position"] is None
+    assert [listed[first.id]["queue_position"], listed[second.id]["queue_position"]] == [2, 3]
+
+
+def test_snapshot_lists_at_most_the_configured_number_of_jobs(
+    config: dict[str, Any], open_stream: Callable[..., Any], app: Flask
+) -> None:
+    app.config["EVENTS_SNAPSHOT_JOBS"] = 2
+    for _ in range(3):
+        support.add_job(app, user_id=1)
+
+    with open_stream(user_id=1) as stream:
+        message, _ = support.wait_for(stream, "snapshot")
+
+    snapshot = message.json()
+    assert (len(snapshot["jobs"]), snapshot["queued"], snapshot["truncated"]) == (2, 3, True)
+
+
+def test_snapshots_repeat_at_the_configured_interval(open_stream: Callable[..., Any]) -> None:
+    with open_stream() as stream:
+        snapshots = [m for m in (next(stream) for _ in range(12)) if m.event == "snapshot"]
+    assert len(snapshots) >= 4
+    gaps = [b.received - a.received for a, b in itertools.pairwise(snapshots)]
+    assert max(gaps) < 2  # interval 0.2 s; generous bound, no speed target
+
+
+def test_idle_stream_sends_keep_alive_comments(open_stream: Callable[..., Any]) -> None:
+    with open_stream() as stream:
+        comment = next(m for m in stream if m.comment is not None)
+    assert comment.comment == "keep-alive"
+
+
+def test_stream_ends_after_its_max_lifetime(app: Flask, open_stream: Callable[..., Any]) -> None:
+    app.config["EVENTS_MAX_STREAM_SECONDS"] = 1
+    started = time.monotonic()
+    with open_stream(within=10) as stream:
+        received = list(stream)
+    assert received
+    assert time.monotonic() - started < 10
+
+
+def test_stream_ends_when_the_access_token_is_revoked(
+    client: FlaskClient, connection: redis.Redis, make_token: Callable[..., str]
+) -> None:
+    token = make_token(1, jti="revoke-me")
+    response = client.get("/api/events", headers=support.bearer(token), buffered=False)
+    try:
+        stream = support.messages(response.response, time.monotonic() + 20)
+        support.wait_for(stream, "snapshot")
+        connection.set(REVOKED_JTI_KEY.format("revoke-me"), 1)
+        revoked = time.monotonic()
+        list(stream)  # ends at the next heartbeat (0.5 s); the stream's lifetime is 30 s
+    finally:
+        response.close()
+    assert time.monotonic() - revoked < 10
+
+
+def test_a_real_workers_job_streams_every_change_within_two_seconds(
+    client: FlaskClient,
+    fleet: WorkerFleet,
+    open_stream: Callable[..., Any],
+    make_token: Callable[..., str],
+) -> None:
+    fleet.start(1)
+    token = make_token(1, email="user1@example.com", username="user1")
+    seen: dict[str, support.Message] = {}
+    with open_stream(user_id=1, within=30) as stream:
+        body = {"type": "timed", "payload": {"duration_seconds": 1}}
+        created = client.post("/api/jobs", json=body, headers=support.bearer(token))
+        assert created.status_code == 201, created.get_json()
+        job_id = created.get_json()["id"]
+        for message in stream:
+            if message.event.startswith("job.") and message.json()["job_id"] == job_id:
+                seen.setdefault(message.event, message)
+            if message.event in (events.JOB_COMPLETED, events.JOB_FAILED):
+                break
+
+    order = list(seen)
+    assert order[:2] == [events.JOB_QUEUED, events.JOB_STARTED], fleet.logs()
+    assert order[-1] == events.JOB_COMPLETED, fleet.logs()
+    assert events.JOB_PROGRESS in order
+    for message in seen.values():
+        happened = datetime.fromisoformat(message.json()["at"]).timestamp()
+        assert message.received_at - happened < 2, message.event

@@ -1,0 +1,150 @@
+"""Cancel, retry, delete, result download and the queue view, driven through the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from jobapi_helpers import finish, timed
+from rq import Queue
+from rq.job import Job as RQJob
+
+from conveyor_shared.jobs.keys import CANCEL_KEY
+from conveyor_shared.jobs.reconcile import reconcile
+from job_api.extensions import db
+
+Auth = Callable[..., dict[str, str]]
+
+
+def _redis(app: Flask) -> redis.Redis:
+    return redis.Redis.from_url(app.config["REDIS_URL"])
+
+
+def _submit(client: FlaskClient, auth: Auth, **fields: object) -> dict[str, object]:
+    return client.post("/api/jobs", json=timed(0, **fields), headers=auth(1)).get_json()
+
+
+def test_cancel_queued_is_immediate_and_leaves_the_queue(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    job = _submit(client, auth)
+    response = client.post(f"/api/jobs/{job['id']}/cancel", headers=auth(1))
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "canceled"
+    assert response.get_json()["finished_at"] is not None
+    assert Queue("jobs.normal", connection=_redis(app)).count == 0
+
+
+def test_cancel_scheduled_is_immediate(client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth, delay_seconds=60)
+    response = client.post(f"/api/jobs/{job['id']}/cancel", headers=auth(1))
+    assert response.get_json()["status"] == "canceled"
+
+
+def test_cancel_running_asks_the_worker_to_stop(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    job = _submit(client, auth)
+    finish(app, str(job["id"]), "running")
+    response = client.post(f"/api/jobs/{job['id']}/cancel", headers=auth(1))
+    assert response.status_code == 202
+    body = response.get_json()
+    assert (body["status"], body["cancel_requested"]) == ("running", True)
+    with app.app_context():
+        run_id = db.session.execute(db.text("SELECT run_id FROM jobs")).scalar_one()
+    assert _redis(app).exists(CANCEL_KEY.format(run_id=run_id))
+
+
+def test_cancel_finished_is_409(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    finish(app, str(job["id"]), "completed")
+    assert client.post(f"/api/jobs/{job['id']}/cancel", headers=auth(1)).status_code == 409
+
+
+def test_retry_failed_queues_a_new_run(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    finish(app, str(job["id"]), "failed")
+    response = client.post(f"/api/jobs/{job['id']}/retry", headers=auth(1))
+    assert response.status_code == 202
+    body = response.get_json()
+    assert (body["status"], body["error"], body["attempts"]) == ("queued", None, 1)
+    queue = Queue("jobs.normal", connection=_redis(app))
+    assert queue.count == 2  # the spent first run is skipped by the worker's claim
+
+
+def test_retry_queued_is_409(client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    assert client.post(f"/api/jobs/{job['id']}/retry", headers=auth(1)).status_code == 409
+
+
+def test_delete_unfinished_is_409(client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    assert client.delete(f"/api/jobs/{job['id']}", headers=auth(1)).status_code == 409
+    assert client.get(f"/api/jobs/{job['id']}", headers=auth(1)).status_code == 200
+
+
+def test_delete_removes_the_job_and_its_artifact(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    job = _submit(client, auth)
+    finish(app, str(job["id"]), "completed", artifact=b"data")
+    folder = Path(app.config["ARTIFACTS_DIR"]) / str(job["id"])
+    assert folder.is_dir()
+    assert client.delete(f"/api/jobs/{job['id']}", headers=auth(1)).status_code == 204
+    assert client.get(f"/api/jobs/{job['id']}", headers=auth(1)).status_code == 404
+    assert not folder.exists()
+
+
+def test_result_downloads_the_artifact(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    finish(app, str(job["id"]), "completed", artifact=b"hello")
+    response = client.get(f"/api/jobs/{job['id']}/result", headers=auth(1))
+    assert response.status_code == 200
+    assert response.data == b"hello"
+    assert "attachment" in response.headers["Content-Disposition"]
+    response.close()
+
+
+def test_result_before_completion_is_409(client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    assert client.get(f"/api/jobs/{job['id']}/result", headers=auth(1)).status_code == 409
+
+
+def test_result_without_artifact_is_404(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    finish(app, str(job["id"]), "completed")
+    assert client.get(f"/api/jobs/{job['id']}/result", headers=auth(1)).status_code == 404
+
+
+def test_user_queue_view_shows_positions(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    first, second = _submit(client, auth), _submit(client, auth, priority="high")
+    running = _submit(client, auth)
+    finish(app, str(running["id"]), "running")
+    view = client.get("/api/queue", headers=auth(1)).get_json()
+    assert [(j["id"], j["queue_position"]) for j in view["jobs"]] == [
+        (running["id"], None), (second["id"], 1), (first["id"], 2)
+    ]  # fmt: skip
+    assert view["totals"]["queued"] == 2 and view["totals"]["running"] == 1
+
+
+def test_admin_queue_view_has_totals(client: FlaskClient, auth: Auth) -> None:
+    _submit(client, auth)
+    view = client.get("/api/queue", headers=auth(9, role="admin")).get_json()
+    assert view["queues"]["jobs.normal"]["queued"] == 1
+    assert view["statuses"]["queued"] == 1
+    assert view["workers"] == []
+
+
+def test_reconcile_enqueues_jobs_redis_lost(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    job = _submit(client, auth)
+    connection = _redis(app)
+    connection.flushall()  # Redis lost everything after the commit
+    with app.app_context():
+        report = reconcile(lambda: db.session, connection, grace=0, lease=5)
+    assert report.enqueued == [job["id"]]
+    (run,) = Queue("jobs.normal", connection=connection).jobs
+    assert run.args[0] == job["id"]
+    assert RQJob.exists(run.id, connection=connection)

@@ -1,0 +1,73 @@
+"""Job lists: filters, paging, sorting, and the per-status route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jobapi_helpers import finish, timed
+
+Auth = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def three_jobs(app: Flask, client: FlaskClient, auth: Auth) -> list[str]:
+    ids = [
+        client.post("/api/jobs", json=timed(n), headers=auth(1)).get_json()["id"] for n in range(3)
+    ]
+    finish(app, ids[0], "completed")
+    return ids
+
+
+def test_list_is_paginated_in_an_envelope(
+    client: FlaskClient, auth: Auth, three_jobs: list[str]
+) -> None:
+    page = client.get("/api/jobs?per_page=2&page=2&sort=created_at", headers=auth(1)).get_json()
+    assert (page["page"], page["per_page"], page["total"], page["pages"]) == (2, 2, 3, 2)
+    assert [job["id"] for job in page["items"]] == [three_jobs[2]]
+
+
+def test_default_sort_is_newest_first(
+    client: FlaskClient, auth: Auth, three_jobs: list[str]
+) -> None:
+    items = client.get("/api/jobs", headers=auth(1)).get_json()["items"]
+    assert [job["id"] for job in items] == list(reversed(three_jobs))
+
+
+def test_filter_by_status(client: FlaskClient, auth: Auth, three_jobs: list[str]) -> None:
+    items = client.get("/api/jobs?status=completed", headers=auth(1)).get_json()["items"]
+    assert [job["id"] for job in items] == [three_jobs[0]]
+
+
+def test_status_route_lists_one_status(
+    client: FlaskClient, auth: Auth, three_jobs: list[str]
+) -> None:
+    page = client.get("/api/jobs/status/queued", headers=auth(1)).get_json()
+    assert {job["id"] for job in page["items"]} == set(three_jobs[1:])
+    assert [job["queue_position"] for job in page["items"]] == [2, 1]
+
+
+def test_filter_by_type(client: FlaskClient, auth: Auth, three_jobs: list[str]) -> None:
+    assert client.get("/api/jobs?type=email", headers=auth(1)).get_json()["total"] == 0
+    assert client.get("/api/jobs?type=timed", headers=auth(1)).get_json()["total"] == 3
+
+
+def test_page_past_the_end_is_empty(client: FlaskClient, auth: Auth, three_jobs: list[str]) -> None:
+    page = client.get("/api/jobs?page=50", headers=auth(1)).get_json()
+    assert page["items"] == [] and page["total"] == 3
+
+
+@pytest.mark.parametrize(
+    "query", ["sort=payload", "sort=-nope", "per_page=0", "per_page=101", "page=0", "status=lost",
+              "type=shell", "page=x"],
+)  # fmt: skip
+def test_bad_list_arguments_are_422(client: FlaskClient, auth: Auth, query: str) -> None:
+    response = client.get(f"/api/jobs?{query}", headers=auth(1))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+
+
+def test_unknown_status_route_is_404(client: FlaskClient, auth: Auth) -> None:
+    assert client.get("/api/jobs/status/lost", headers=auth(1)).status_code == 404

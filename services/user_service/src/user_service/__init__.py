@@ -1,0 +1,53 @@
+"""Conveyor user-service: sign-up, login, tokens and user CRUD."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from conveyor_shared.api import Api
+from conveyor_shared.app import finish_app, make_app
+from conveyor_shared.errors import problem
+
+from . import caching, cli, passwords, settings, throttle
+from .exceptions import TooManyAttempts, UserServiceError
+from .extensions import db, migrate
+from .resources import auth, users
+
+SERVICE = "user-service"
+
+
+def _handle_domain_error(error: UserServiceError) -> Response:
+    headers = {}
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after)
+    elif error.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem(error.status, error.detail, errors=error.errors, headers=headers)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the user-service app; ``config`` overrides settings from the environment."""
+    app = make_app(__name__, SERVICE, config, database="users")
+    for name, value in settings.load().items():
+        app.config.setdefault(name, value)
+    if not app.config.get("JWT_PRIVATE_KEY"):
+        app.logger.warning("JWT_PRIVATE_KEY is not set: logins will fail")
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # Behind the gateway the client's address is in X-Forwarded-For (per-IP login limits).
+        count = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
+    db.init_app(app)
+    migrate.init_app(app, db)
+    caching.init_app(app)
+    passwords.init_app(app)
+    throttle.init_app(app)
+    cli.init_app(app)
+    api = Api(app, docs_prefix="/docs/users")
+    api.register_blueprint(users.blp)
+    api.register_blueprint(auth.blp)
+    app.register_error_handler(UserServiceError, _handle_domain_error)
+    return finish_app(app)

@@ -1,0 +1,51 @@
+"""What happens around an account's life outside this service: welcome email, deletion.
+
+A deleted account's unfinished jobs are canceled by the workers' next sweep, which this
+service asks for through Redis alone (it never touches the jobs database). ``ON_USER_DELETED``
+(config) is a further seam for any other clean-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+
+from conveyor_shared import request_id
+from conveyor_shared.jobs.dispatch import cancel_user_jobs
+from conveyor_shared.notifications import WELCOME, send_email
+from conveyor_shared.redis_client import get_redis
+
+from .models import User
+
+logger = logging.getLogger(__name__)
+
+UserDeletedHook = Callable[[int], None]
+"""Called with the id of a user after their deletion is committed."""
+
+
+def send_welcome(user: User) -> None:
+    """Ask the email-notifier for the welcome email (idempotent per user id)."""
+    try:
+        send_email(
+            get_redis(),
+            key=f"welcome:{user.id}",
+            to=user.email,
+            template=WELCOME,
+            context={"username": user.username},
+            request_id=request_id.current(),
+        )
+    except Exception:  # the account exists either way; a lost welcome is not worth a 500
+        logger.exception("could not enqueue the welcome email", extra={"user": user.id})
+
+
+def user_deleted(user_id: int) -> None:
+    """Ask for the user's jobs to be canceled, then run the ``ON_USER_DELETED`` hook, if any."""
+    hook: UserDeletedHook | None = current_app.config.get("ON_USER_DELETED")
+    try:
+        cancel_user_jobs(get_redis(), user_id)
+        if hook is not None:
+            hook(user_id)
+    except Exception:  # the deletion is committed; report, do not undo the response
+        logger.exception("user deletion clean-up failed", extra={"user": user_id})

@@ -1,0 +1,1 @@
+"""The service's HTTP resources, one package each."""

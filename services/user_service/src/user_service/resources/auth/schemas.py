@@ -1,0 +1,30 @@
+"""Request and response bodies of the auth resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+CREDENTIAL_MAX = 1024
+"""Longest username, email or password a login accepts (bounds the hashing work)."""
+
+
+class LoginSchema(ma.Schema):
+    username = ma.fields.String(validate=ma.validate.Length(min=1, max=CREDENTIAL_MAX))
+    email = ma.fields.String(validate=ma.validate.Length(min=1, max=CREDENTIAL_MAX))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=CREDENTIAL_MAX)
+    )
+
+    @ma.validates_schema
+    def one_identifier(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if ("username" in data) == ("email" in data):
+            raise ma.ValidationError("Give either username or email.", "username")
+
+
+class TokenPairSchema(ma.Schema):
+    access_token = ma.fields.String()
+    refresh_token = ma.fields.String()
+    token_type = ma.fields.String(metadata={"example": "Bearer"})
+    expires_in = ma.fields.Integer(metadata={"description": "Seconds the access token lives"})

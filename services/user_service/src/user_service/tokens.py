@@ -1,0 +1,100 @@
+"""Access and refresh tokens: issuing, rotating refresh tokens, and revoking sessions.
+
+A login starts a session (token family) named by ``sid``. Every refresh token is single-use:
+refreshing spends it and issues a new pair in the same session. Presenting a spent refresh
+token means it leaked (or a client misbehaves), so the whole session is revoked, which also
+voids its access tokens in every service (``conveyor_shared.auth.is_revoked``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token
+
+from conveyor_shared.auth import (
+    REVOKED_JTI_KEY,
+    REVOKED_SESSION_KEY,
+    USER_TOKENS_VALID_AFTER_KEY,
+)
+from conveyor_shared.redis_client import get_redis
+
+from .exceptions import InvalidCredentials
+from .models import User
+
+SPENT_REFRESH_KEY = "conveyor:user-service:refresh-spent:{}"
+"""Set (NX) when a refresh token is used; a second use is a replay."""
+
+USER_SESSIONS_KEY = "conveyor:user-service:sessions:{}"
+"""Set of the session ids a user has started, so they can all be revoked."""
+
+REPLAY_DETAIL = "Refresh token was already used; the session has been revoked."
+
+
+def _ttl_seconds(name: str) -> int:
+    return int(current_app.config[name].total_seconds())
+
+
+def issue_pair(user: User, sid: str | None = None) -> dict[str, Any]:
+    """Sign a new access/refresh pair for ``user`` in session ``sid`` (a new one if None)."""
+    sid = sid or uuid.uuid4().hex
+    identity = str(user.id)
+    access = create_access_token(
+        identity, additional_claims={"role": user.role, "tier": user.tier, "sid": sid}
+    )
+    refresh = create_refresh_token(identity, additional_claims={"sid": sid})
+    refresh_ttl = _ttl_seconds("REFRESH_TOKEN_TTL")
+    sessions = USER_SESSIONS_KEY.format(user.id)
+    pipe = get_redis().pipeline()
+    pipe.sadd(sessions, sid)
+    pipe.expire(sessions, refresh_ttl)
+    pipe.execute()
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": _ttl_seconds("ACCESS_TOKEN_TTL"),
+    }
+
+
+def spend_refresh(claims: dict[str, Any]) -> None:
+    """Mark a verified refresh token as used; on a replay revoke its session and refuse."""
+    remaining = max(int(claims["exp"] - time.time()), 1)
+    first_use = get_redis().set(SPENT_REFRESH_KEY.format(claims["jti"]), 1, nx=True, ex=remaining)
+    if not first_use:
+        if claims.get("sid"):
+            revoke_session(claims["sid"])
+        raise InvalidCredentials(REPLAY_DETAIL)
+
+
+def revoke_session(sid: str) -> None:
+    """Void every token of one login session, in every service, at once."""
+    get_redis().set(REVOKED_SESSION_KEY.format(sid), 1, ex=_ttl_seconds("REFRESH_TOKEN_TTL"))
+
+
+def revoke_token(claims: dict[str, Any]) -> None:
+    """Void one token until it would have expired anyway."""
+    remaining = max(int(claims["exp"] - time.time()), 1)
+    get_redis().set(REVOKED_JTI_KEY.format(claims["jti"]), 1, ex=remaining)
+
+
+def revoke_sessions(user_id: int, keep: str | None = None) -> None:
+    """Void every session of a user except ``keep`` (used when their password or role changes)."""
+    redis = get_redis()
+    key = USER_SESSIONS_KEY.format(user_id)
+    for raw in redis.smembers(key):  # type: ignore[union-attr]
+        sid = raw.decode() if isinstance(raw, bytes) else str(raw)
+        if sid != keep:
+            revoke_session(sid)
+            redis.srem(key, sid)
+
+
+def revoke_user(user_id: int) -> None:
+    """Void every token ever issued to a user (the account is gone)."""
+    redis = get_redis()
+    ttl = _ttl_seconds("REFRESH_TOKEN_TTL")
+    redis.set(USER_TOKENS_VALID_AFTER_KEY.format(user_id), time.time(), ex=ttl)
+    redis.delete(USER_SESSIONS_KEY.format(user_id))

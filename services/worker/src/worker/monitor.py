@@ -1,0 +1,155 @@
+"""The monitor thread: watches the running job while the main thread runs it.
+
+- renews the job's lease in Redis (a worker killed with SIGKILL stops renewing, and the
+  sweep in another worker runs the job again within ``JOB_LEASE_SECONDS`` + a sweep);
+- ends the job at its ``timeout_seconds``, on a cancel (RQ's stop-job command or the
+  cancel key job-api sets), or when a shutdown outlives its grace period: it stores the
+  exception to raise and sends the process ``SIGUSR1``, whose handler (main thread)
+  raises it inside the job; a job blocked in C code gets it when it returns to Python;
+- every ``JOB_SWEEP_INTERVAL`` runs the reconciler, in one worker at a time (Redis lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from types import FrameType
+
+import redis
+
+from conveyor_shared.jobs.keys import CANCEL_KEY, LEASE_KEY, SWEEP_LOCK_KEY
+from conveyor_shared.jobs.reconcile import reconcile
+
+from .exceptions import Interrupt, JobStopped, JobTimedOut, WorkerShutdown
+from .runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+INTERRUPT_SIGNAL = signal.SIGUSR1
+"""Signal the monitor sends itself to interrupt the job in the main thread."""
+
+TICK = 0.1
+"""Seconds between the monitor's checks (timeouts are enforced to about this precision)."""
+
+
+@dataclass
+class _Current:
+    job_id: str
+    run_id: str
+    deadline: float
+    timeout: int
+
+
+class Monitor(threading.Thread):
+    """Lease, timeout, cancel and shutdown watch over the current job, plus the sweep."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(name="job-monitor", daemon=True)
+        self.runtime = runtime
+        self.lease = float(runtime.config["JOB_LEASE_SECONDS"])
+        self.sweep_interval = float(runtime.config["JOB_SWEEP_INTERVAL"])
+        self.grace = float(runtime.config["JOB_ENQUEUE_GRACE"])
+        self.current: _Current | None = None
+        self.in_body = False
+        self.pending: Interrupt | None = None
+        self.shutdown_at: float | None = None
+        self._halt = threading.Event()
+        self._next_renewal = 0.0
+        self._next_sweep = 0.0
+
+    # -- main thread -------------------------------------------------------------------
+    def install(self) -> None:
+        """Install the interrupt handler (call from the main thread)."""
+        signal.signal(INTERRUPT_SIGNAL, self._on_signal)
+
+    def begin(self, job_id: str, run_id: str, timeout: int) -> None:
+        """Start watching a claimed run: take its lease at once."""
+        self.pending = None
+        self.current = _Current(job_id, run_id, time.monotonic() + timeout, timeout)
+        self._renew(self.current)
+        self._next_renewal = time.monotonic() + self.lease / 4
+
+    def enter_body(self) -> None:
+        self.in_body = True
+
+    def leave_body(self) -> None:
+        self.in_body = False
+        self.pending = None
+
+    def end(self) -> None:
+        """Stop watching the run and give up its lease."""
+        current, self.current = self.current, None
+        self.in_body = False
+        self.pending = None
+        if current is not None:
+            with contextlib.suppress(redis.RedisError):  # if not, the lease expires anyway
+                self.runtime.redis.delete(LEASE_KEY.format(job_id=current.job_id))
+
+    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        # Plain attribute reads only: this runs between bytecodes of the main thread.
+        pending = self.pending
+        if pending is not None and self.in_body:
+            self.pending = None
+            raise pending
+
+    # -- any thread --------------------------------------------------------------------
+    def interrupt(self, error: Interrupt) -> None:
+        """Raise ``error`` inside the running job, if one is running."""
+        if self.current is None or not self.in_body or self.pending is not None:
+            return
+        self.pending = error
+        os.kill(os.getpid(), INTERRUPT_SIGNAL)
+
+    def request_shutdown(self, grace: float) -> None:
+        """Let the current job run ``grace`` more seconds, then hand it back to the queue."""
+        self.shutdown_at = time.monotonic() + grace
+
+    def stop(self) -> None:
+        self._halt.set()
+
+    # -- monitor thread ----------------------------------------------------------------
+    def run(self) -> None:
+        while not self._halt.wait(TICK):
+            try:
+                self._check()
+            except Exception:  # keep watching: a Redis or SQL blip must not end the thread
+                logger.exception("monitor check failed")
+
+    def _check(self) -> None:
+        now = time.monotonic()
+        current = self.current
+        if current is not None:
+            if now >= current.deadline:
+                self.interrupt(JobTimedOut(f"timeout: ran longer than {current.timeout}s"))
+            elif self.shutdown_at is not None and now >= self.shutdown_at:
+                self.interrupt(WorkerShutdown("worker shutting down"))
+            elif now >= self._next_renewal:
+                self._next_renewal = now + self.lease / 4
+                if self._renew(current):
+                    self.interrupt(JobStopped("canceled"))
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.sweep_interval
+            self._sweep()
+
+    def _renew(self, current: _Current) -> bool:
+        """Renew the lease; return whether job-api asked for the run to stop."""
+        with self.runtime.redis.pipeline(transaction=False) as pipe:
+            pipe.set(
+                LEASE_KEY.format(job_id=current.job_id), current.run_id, px=int(self.lease * 1000)
+            )
+            pipe.exists(CANCEL_KEY.format(run_id=current.run_id))
+            _, canceled = pipe.execute()
+        return bool(canceled)
+
+    def _sweep(self) -> None:
+        lock_ms = max(int(self.sweep_interval * 900), 100)
+        if not self.runtime.redis.set(
+            SWEEP_LOCK_KEY, self.runtime.worker_name, nx=True, px=lock_ms
+        ):
+            return
+        reconcile(self.runtime.sessions, self.runtime.redis, grace=self.grace, lease=self.lease)

@@ -1,0 +1,97 @@
+"""Fixtures for the worker: the jobs schema, submission as job-api does it, real workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_shared.jobs import dispatch, store
+from conveyor_shared.jobs.db import make_engine
+from conveyor_shared.jobs.models import Base, Job
+from conveyor_shared.jobs.testing import WorkerFleet
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as session:
+        session.execute(delete(Job))
+        session.commit()
+    return factory
+
+
+@pytest.fixture
+def connection(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def submit(sessions: sessionmaker[Session], connection: redis.Redis) -> Callable[..., Job]:
+    """Commit a job row, then hand it to Redis: job-api's order of work."""
+
+    def create(
+        payload: dict[str, Any] | None = None, job_type: str = "timed", **fields: Any
+    ) -> Job:
+        fields.setdefault("user_id", 1)
+        spec = store.NewJob(type=job_type, payload=payload or {"duration_seconds": 0}, **fields)
+        with sessions() as session:
+            job = store.create(session, spec)
+            session.commit()
+        if job.run_id:
+            dispatch.enqueue(connection, [dispatch.Run.of(job)])
+        else:
+            assert job.scheduled_for is not None
+            dispatch.schedule_releases(connection, [(job.id, job.scheduled_for)])
+        return job
+
+    return create
+
+
+@pytest.fixture
+def row(sessions: sessionmaker[Session]) -> Callable[[str], Job]:
+    """Read a job row as the database has it now."""
+
+    def read(job_id: str) -> Job:
+        with sessions() as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            return job
+
+    return read
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "ARTIFACTS_DIR": str(tmp_path / "artifacts"),
+        "VAR_DIR": str(tmp_path / "var"),
+        "LOG_DIR": "",
+    }
+
+
+@pytest.fixture
+def workers(
+    settings: dict[str, str], tmp_path: Path, sessions: sessionmaker[Session]
+) -> Iterator[WorkerFleet]:
+    """Real ``python -m worker`` processes (stopped at the end of the test)."""
+    fleet = WorkerFleet(settings, tmp_path / "worker-logs")
+    yield fleet
+    fleet.stop()

@@ -1,0 +1,139 @@
+"""Stopping work: cancels, a killed worker, and graceful shutdown, on real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+
+import redis
+from rq.command import send_stop_job_command
+from sqlalchemy.orm import Session, sessionmaker
+
+from conveyor_shared.jobs import store
+from conveyor_shared.jobs.keys import CANCEL_KEY
+from conveyor_shared.jobs.models import Job
+from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+
+FINISHED = ("completed", "failed", "canceled")
+
+
+def _in(row: Callable[[str], Job], job_id: str, *statuses: str) -> Callable[[], Job | None]:
+    def check() -> Job | None:
+        job = row(job_id)
+        return job if job.status in statuses else None
+
+    return check
+
+
+def _cancel(sessions: sessionmaker[Session], job_id: str) -> str:
+    with sessions() as session:
+        outcome = store.cancel(session, job_id)
+        session.commit()
+    return outcome
+
+
+def test_canceled_queued_job_never_runs(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet,
+    sessions: sessionmaker[Session],
+) -> None:  # fmt: skip
+    canceled = submit({"duration_seconds": 0})
+    assert _cancel(sessions, canceled.id) == "canceled"
+    after = submit({"duration_seconds": 0})
+    workers.start(1)
+    wait_for(_in(row, after.id, *FINISHED), what="the later job")
+    job = row(canceled.id)
+    assert (job.status, job.attempts, job.started_at) == ("canceled", 0, None)
+
+
+def test_stop_job_command_cancels_a_running_job(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet,
+    sessions: sessionmaker[Session], connection: redis.Redis,
+) -> None:  # fmt: skip
+    workers.start(1)
+    job = submit({"duration_seconds": 30}, max_retries=3)
+    running = wait_for(_in(row, job.id, "running"), what="job to run")
+    assert _cancel(sessions, job.id) == "stopping"
+    send_stop_job_command(connection, running.run_id or "")
+    started = time.monotonic()
+    done = wait_for(_in(row, job.id, *FINISHED), what="job to stop")
+    assert time.monotonic() - started < 3
+    assert (done.status, done.attempts, done.error) == ("canceled", 1, None), workers.logs()
+    time.sleep(0.5)  # a retry would have been scheduled by now; there must be none
+    assert row(job.id).status == "canceled"
+
+
+def test_cancel_key_alone_stops_a_running_job(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet,
+    sessions: sessionmaker[Session], connection: redis.Redis,
+) -> None:  # fmt: skip
+    workers.start(1)
+    job = submit({"duration_seconds": 30})
+    running = wait_for(_in(row, job.id, "running"), what="job to run")
+    _cancel(sessions, job.id)
+    connection.set(CANCEL_KEY.format(run_id=running.run_id), 1)  # the stop command was lost
+    done = wait_for(_in(row, job.id, *FINISHED), timeout=10, what="job to stop")
+    assert done.status == "canceled"
+
+
+def test_job_of_a_killed_worker_runs_again(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet
+) -> None:
+    workers.start(2)
+    job = submit({"duration_seconds": 2})
+    running = wait_for(_in(row, job.id, "running"), what="job to run")
+    assert running.worker_name is not None
+    os.kill(workers.pid_of(running.worker_name), signal.SIGKILL)
+    killed_at = time.monotonic()
+    done = wait_for(_in(row, job.id, *FINISHED), timeout=60, what="job to complete elsewhere")
+    assert done.status == "completed", workers.logs()
+    assert done.worker_name != running.worker_name
+    assert (done.recoveries, done.attempts) == (1, 1)
+    assert time.monotonic() - killed_at < 30
+
+
+def test_sigterm_finishes_the_current_job_then_exits(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet
+) -> None:
+    (process,) = workers.start(1)
+    job = submit({"duration_seconds": 1.5})
+    wait_for(_in(row, job.id, "running"), what="job to run")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    assert row(job.id).status == "completed"
+
+
+def test_sigterm_hands_back_a_job_that_outlives_the_grace(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet
+) -> None:
+    (process,) = workers.start(1, JOB_SHUTDOWN_GRACE="0.5")
+    job = submit({"duration_seconds": 3})
+    wait_for(_in(row, job.id, "running"), what="job to run")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    handed_back = row(job.id)
+    assert (handed_back.status, handed_back.attempts) == ("queued", 0)
+    workers.start(1)
+    done = wait_for(_in(row, job.id, *FINISHED), timeout=30, what="job to complete")
+    assert (done.status, done.attempts) == ("completed", 1), workers.logs()
+
+
+def test_deleted_users_jobs_are_canceled(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet,
+    connection: redis.Redis,
+) -> None:  # fmt: skip
+    from datetime import timedelta
+
+    from conveyor_shared.jobs import dispatch
+    from conveyor_shared.jobs.models import utcnow
+
+    workers.start(1)
+    running = submit({"duration_seconds": 30})
+    wait_for(_in(row, running.id, "running"), what="job to run")
+    scheduled = submit(run_at=utcnow() + timedelta(hours=1))
+    other = submit(run_at=utcnow() + timedelta(hours=1), user_id=2)
+    dispatch.cancel_user_jobs(connection, 1)  # what user-service calls on a deletion
+    wait_for(_in(row, running.id, "canceled"), timeout=10, what="running job to stop")
+    assert row(scheduled.id).status == "canceled"
+    assert row(other.id).status == "scheduled"

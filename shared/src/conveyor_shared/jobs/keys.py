@@ -1,0 +1,33 @@
+"""Names in Redis that job-api and the workers must agree on."""
+
+from __future__ import annotations
+
+RUN_FUNCTION = "worker.execution.run"
+"""Dotted path of the RQ function that runs one attempt: ``run(job_id, run_id)``."""
+
+RELEASE_FUNCTION = "worker.execution.release"
+"""Dotted path of the RQ function that moves a due scheduled job to its queue."""
+
+DELETED_USERS_KEY = "conveyor:jobs:deleted-users"
+"""Set of deleted users' ids whose unfinished jobs the next sweep cancels.
+
+A set read by the sweep rather than a job on a queue: the sweep runs in every worker's
+monitor thread, so the cancel happens within seconds even when every worker is busy."""
+
+CONTROL_QUEUE = "jobs.control"
+"""RQ queue of release jobs (scheduled through RQ's scheduler); workers read it first."""
+
+QUEUE_PREFIX = "jobs."
+"""Work queues are ``jobs.high``, ``jobs.normal`` and ``jobs.low``."""
+
+LEASE_KEY = "conveyor:jobs:lease:{job_id}"
+"""Holds the run id while a live worker runs the job; expires if the worker dies."""
+
+CANCEL_KEY = "conveyor:jobs:cancel:{run_id}"
+"""Set by job-api when a running job should stop (backs up RQ's stop-job command)."""
+
+SWEEP_LOCK_KEY = "conveyor:jobs:sweep-lock"
+"""Held by the one worker that runs the reconciler in a given interval."""
+
+IDEMPOTENCY_LOCK_KEY = "conveyor:jobs:idempotency:{user_id}:{digest}"
+"""Held while job-api handles a request with that user's ``Idempotency-Key``."""

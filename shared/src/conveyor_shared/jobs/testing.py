@@ -1,0 +1,101 @@
+"""Test helpers for job-api's and the worker's suites: polling and real worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+import redis
+from rq import Worker
+
+T = TypeVar("T")
+
+FAST_SETTINGS = {
+    "JOB_LEASE_SECONDS": "2",
+    "JOB_SWEEP_INTERVAL": "0.5",
+    "JOB_ENQUEUE_GRACE": "1",
+    "JOB_RETRY_BASE_SECONDS": "0.2",
+    "JOB_RETRY_MAX_SECONDS": "1",
+    "JOB_SHUTDOWN_GRACE": "10",
+    "JOB_PROGRESS_INTERVAL": "0.2",
+    "LOG_LEVEL": "WARNING",
+}
+"""Worker settings that keep process-level tests short."""
+
+
+def wait_for(
+    predicate: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.05, what: str = ""
+) -> T:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+class WorkerFleet:
+    """``python -m worker`` processes started for one test, all stopped at the end."""
+
+    def __init__(self, env: Mapping[str, str], log_dir: Path) -> None:
+        self.env = {**os.environ, **FAST_SETTINGS, **env}
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, count: int = 1, wait: bool = True, **env: str) -> list[subprocess.Popen[bytes]]:
+        """Start ``count`` workers; by default wait until they listen on their queues."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        started = []
+        for _ in range(count):
+            log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
+            process = subprocess.Popen(
+                [sys.executable, "-m", "worker"],
+                env={**self.env, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            log.close()
+            self.processes.append(process)
+            started.append(process)
+        if wait:
+            connection = redis.Redis.from_url(self.env["REDIS_URL"])
+            pids = {process.pid for process in started}
+            wait_for(
+                lambda: pids <= {w.pid for w in Worker.all(connection=connection)},
+                timeout=30,
+                what=f"{count} workers to start",
+            )
+            connection.close()
+        return started
+
+    def pid_of(self, worker_name: str) -> int:
+        """Return the process id inside a worker name (``host.pid.suffix``)."""
+        return int(worker_name.split(".")[-2])
+
+    def logs(self) -> str:
+        """Return every worker's output (to print when a test fails)."""
+        return "\n".join(
+            path.read_text(errors="replace") for path in sorted(self.log_dir.glob("*.log"))
+        )
+
+    def stop(self) -> None:
+        """Stop every worker (SIGTERM, then SIGKILL) and reap it."""
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

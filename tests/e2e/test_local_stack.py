@@ -1,0 +1,209 @@
+"""The local stack end to end, through the gateway, once behind nginx and once without it.
+
+Each run starts infra/scripts/run_local.py (what ``make run`` runs) on free ports with a
+temporary VAR_DIR, so it never collides with a developer's own ``make run``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from local_stack import ROOT, LocalStack, Reply, http
+
+ADMIN = ROOT / "infra" / "scripts" / "admin.py"
+
+GATEWAYS = ("nginx", "python")
+
+
+@pytest.fixture(scope="module", params=GATEWAYS)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalStack]:
+    if request.param == "nginx" and not shutil.which("nginx"):
+        if os.environ.get("CI"):
+            pytest.fail("nginx must be installed in CI: the nginx gateway may not go untested")
+        pytest.skip("nginx is not installed here")
+    running = LocalStack(request.param, tmp_path_factory.mktemp(f"stack-{request.param}"))
+    running.start()
+    yield running
+    leftovers = running.stop()
+    assert not leftovers, f"processes outlived the stack's stop: {leftovers}"
+
+
+def signup(stack: LocalStack, password: str = "correct horse") -> dict[str, Any]:
+    name = f"e2e_{uuid.uuid4().hex[:10]}"
+    reply = http(
+        "POST",
+        f"{stack.url}/api/users",
+        {"username": name, "email": f"{name}@example.com", "password": password},
+    )
+    assert reply.status == 201, reply.body
+    return {"username": name, "password": password, "user": reply.json()}
+
+
+def login(stack: LocalStack, username: str, password: str) -> Reply:
+    body = {"username": username, "password": password}
+    return http("POST", f"{stack.url}/api/auth/login", body)
+
+
+@pytest.fixture(scope="module")
+def account(stack: LocalStack) -> dict[str, Any]:
+    return signup(stack)
+
+
+@pytest.fixture(scope="module")
+def token(stack: LocalStack, account: dict[str, Any]) -> str:
+    reply = login(stack, account["username"], account["password"])
+    assert reply.status == 200, reply.body
+    return str(reply.json()["access_token"])
+
+
+def test_gateway_answers_healthz(stack: LocalStack) -> None:
+    assert http("GET", f"{stack.url}/healthz").json()["status"] == "ok"
+
+
+def test_user_service_answers_healthz_and_readyz(stack: LocalStack) -> None:
+    base = stack.service_url("USER_SERVICE_PORT")
+    assert http("GET", f"{base}/healthz").json()["service"] == "user-service"
+    assert http("GET", f"{base}/readyz").status == 200
+
+
+def test_job_api_answers_healthz_and_readyz(stack: LocalStack) -> None:
+    base = stack.service_url("JOB_API_PORT")
+    assert http("GET", f"{base}/readyz").status == 200
+    assert http("GET", f"{base}/healthz").json()["service"] == "job-api"
+
+
+def test_signup_returns_the_user_without_secrets(stack: LocalStack) -> None:
+    created = signup(stack)
+    assert created["user"]["username"] == created["username"]
+    assert not {"password", "password_hash"} & set(created["user"])
+
+
+def test_login_returns_a_token_pair(stack: LocalStack, account: dict[str, Any]) -> None:
+    body = login(stack, account["username"], account["password"]).json()
+    assert body["token_type"].lower() == "bearer"
+    assert body["access_token"] and body["refresh_token"]
+
+
+def test_me_is_the_signed_in_user(stack: LocalStack, account: dict[str, Any], token: str) -> None:
+    reply = http("GET", f"{stack.url}/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert reply.status == 200
+    assert reply.json()["username"] == account["username"]
+
+
+def test_users_openapi_is_served(stack: LocalStack) -> None:
+    spec = http("GET", f"{stack.url}/docs/users/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/users" in spec["paths"]
+
+
+def test_unknown_path_is_a_problem_404(stack: LocalStack) -> None:
+    reply = http("GET", f"{stack.url}/no/such/thing")
+    assert reply.status == 404
+    assert reply.headers["Content-Type"].startswith("application/problem+json")
+    assert reply.json()["status"] == 404
+
+
+def test_request_id_is_passed_through(stack: LocalStack) -> None:
+    reply = http("GET", f"{stack.url}/api/users/me", headers={"X-Request-ID": "e2e-trace-1"})
+    assert reply.headers.get("X-Request-ID") == "e2e-trace-1"
+
+
+def test_request_id_is_made_when_missing(stack: LocalStack) -> None:
+    assert http("GET", f"{stack.url}/no/such/thing").headers.get("X-Request-ID")
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {pair}"}
+
+
+def test_rq_dashboard_refuses_anonymous(stack: LocalStack) -> None:
+    reply = http("GET", f"{stack.url}/admin/rq/")
+    assert reply.status == 401
+    assert reply.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_rq_dashboard_refuses_a_non_admin(stack: LocalStack, account: dict[str, Any]) -> None:
+    headers = basic(account["username"], account["password"])
+    assert http("GET", f"{stack.url}/admin/rq/", headers=headers).status == 401
+
+
+def test_rq_dashboard_admits_an_admin(stack: LocalStack) -> None:
+    name = f"admin_{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        [sys.executable, str(ADMIN), name, f"{name}@example.com", "admin password"],
+        env=stack.environment(), check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    reply = http("GET", f"{stack.url}/admin/rq/", headers=basic(name, "admin password"))
+    assert reply.status == 200
+    assert b"RQ" in reply.body
+
+
+@pytest.mark.parametrize(
+    "process", ["user-service", "job-api", "worker-1", "email-notifier", "smtp-sink"]
+)
+def test_every_process_is_started(stack: LocalStack, process: str) -> None:
+    procfile = (stack.var_dir / "run" / "Procfile").read_text()
+    assert f"\n{process}:" in f"\n{procfile}"
+
+
+def poll(check: Callable[[], Any], seconds: float, interval: float = 0.25) -> Any:
+    """Return ``check()``'s first truthy value within ``seconds``, else fail."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"nothing within {seconds}s")
+
+
+def test_signup_sends_a_welcome_email(stack: LocalStack) -> None:
+    address = signup(stack)["user"]["email"]
+    mail = stack.var_dir / "mail"
+
+    def delivered() -> bool:
+        return any(address in path.read_text(errors="replace") for path in mail.glob("*.eml"))
+
+    poll(delivered, 60)
+
+
+def test_jobs_openapi_is_served(stack: LocalStack) -> None:
+    spec = http("GET", f"{stack.url}/docs/jobs/openapi.json").json()
+    assert {"/api/jobs", "/api/queue", "/api/events"} <= set(spec["paths"])
+
+
+def test_events_stream_through_the_gateway(stack: LocalStack, token: str) -> None:
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    request = urllib.request.Request(f"{stack.url}/api/events", headers=headers)
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        # Unbuffered: the first snapshot arrives while the stream stays open.
+        lines = [response.readline().strip() for _ in range(6)]
+        assert b"event: snapshot" in lines, lines
+
+
+def test_a_submitted_job_completes(stack: LocalStack, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"type": "timed", "payload": {"duration_seconds": 0}}
+    created = http("POST", f"{stack.url}/api/jobs", body, headers=auth)
+    assert created.status == 201, created.body
+    url = f"{stack.url}/api/jobs/{created.json()['id']}"
+
+    def finished() -> str | None:
+        status = str(http("GET", url, headers=auth).json()["status"])
+        return status if status in ("completed", "failed", "canceled") else None
+
+    assert poll(finished, 90) == "completed"
