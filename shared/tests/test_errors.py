@@ -51,6 +51,15 @@ def test_unexpected_exception_is_a_500_without_internals(client: Any) -> None:
     assert problem["detail"] == "An unexpected error occurred."
 
 
+def test_redis_down_is_a_503_problem_with_retry_after(app_factory: Any, make_token: Any) -> None:
+    from conveyor_shared.testing import free_port
+
+    client = app_factory(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+    response = client.get("/api/things/me", headers={"Authorization": f"Bearer {make_token(1)}"})
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"
+
+
 def test_missing_token_is_a_401_problem(client: Any) -> None:
     problem = assert_problem(client.get("/api/things/me"), 401)
     assert problem["detail"] == "Missing bearer token."

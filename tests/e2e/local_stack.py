@@ -112,8 +112,14 @@ class LocalStack:
             JOB_CONCURRENCY="1",
             LOG_LEVEL="WARNING",
             CONVEYOR_STACK_ID=self.stack_id,
+            # An idle event stream shows a keep-alive comment within a second, not fifteen.
+            EVENTS_HEARTBEAT_SECONDS="1",
         )
         return env
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.ports['REDIS_PORT']}/0"
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_file.exists():

@@ -7,7 +7,11 @@ temporary VAR_DIR, so it never collides with a developer's own ``make run``.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,10 +19,16 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import redis
 from local_stack import ROOT, LocalStack, Reply, http
+from rq import Queue
+
+from conveyor_shared import notifications
+from job_api.resources.events import settings as event_settings
 
 ADMIN = ROOT / "infra" / "scripts" / "admin.py"
 
@@ -170,14 +180,84 @@ def poll(check: Callable[[], Any], seconds: float, interval: float = 0.25) -> An
     pytest.fail(f"nothing within {seconds}s")
 
 
-def test_signup_sends_a_welcome_email(stack: LocalStack) -> None:
+def new_user(stack: LocalStack) -> tuple[str, dict[str, str]]:
+    """Sign up someone new; return their address and bearer headers."""
+    created = signup(stack)
+    reply = login(stack, created["username"], created["password"])
+    assert reply.status == 200, reply.body
+    return created["user"]["email"], {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def notifications_settled(stack: LocalStack) -> bool:
+    """Whether no email is waiting, being sent or due for a retry: the mail is all out."""
+    connection = redis.Redis.from_url(stack.redis_url)
+    try:
+        queue = Queue(notifications.QUEUE, connection=connection)
+        busy = queue.scheduled_job_registry.count or queue.started_job_registry.count
+        return not (queue.count or busy)
+    finally:
+        connection.close()
+
+
+def settled_mails(stack: LocalStack, to: str, match: Callable[[EmailMessage], bool]) -> Any:
+    """The messages to ``to`` that ``match``, once there is one and no more can come."""
+    if not notifications_settled(stack):
+        return None
+    found = []
+    for path in sorted((stack.var_dir / "mail").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == to and match(message):  # type: ignore[arg-type]
+            found.append(message)
+    return found or None
+
+
+def plain_text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())  # type: ignore[attr-defined]
+
+
+def test_signup_sends_exactly_one_welcome_email(stack: LocalStack) -> None:
     address = signup(stack)["user"]["email"]
-    mail = stack.var_dir / "mail"
+    mails = poll(lambda: settled_mails(stack, address, lambda _: True), 60)
+    assert [m["Subject"].startswith("Welcome to Conveyor") for m in mails] == [True]
 
-    def delivered() -> bool:
-        return any(address in path.read_text(errors="replace") for path in mail.glob("*.eml"))
 
-    poll(delivered, 60)
+@pytest.mark.parametrize(
+    ("outcome", "extra"),
+    [("completed", {}), ("failed", {"max_retries": 0, "payload": {"fail_attempts": 1}})],
+    ids=["completed", "failed"],
+)
+def test_a_job_with_notify_email_sends_exactly_one_email_naming_it(
+    stack: LocalStack, outcome: str, extra: dict[str, Any]
+) -> None:
+    address, auth = new_user(stack)
+    payload = {"duration_seconds": 0, **extra.get("payload", {})}
+    body = {"type": "timed", "notify_email": True, **extra, "payload": payload}
+    created = http("POST", f"{stack.url}/api/jobs", body, headers=auth)
+    assert created.status == 201, created.body
+    job_id = created.json()["id"]
+
+    mails = poll(lambda: settled_mails(stack, address, lambda m: job_id in m["Subject"]), 90)
+
+    [mail] = mails
+    assert mail["Subject"] == f"Your timed job #{job_id} {outcome}"
+    text = plain_text(mail)
+    assert f"/api/jobs/{job_id}" in text
+    assert ("Error:" in text) == (outcome == "failed")
+
+
+def test_an_email_job_is_sent_through_the_notifier(stack: LocalStack) -> None:
+    address, auth = new_user(stack)
+    subject = f"e2e message {uuid.uuid4().hex[:8]}"
+    payload = {"to": address, "subject": subject, "body": "Sent by an email job."}
+    created = http("POST", f"{stack.url}/api/jobs", {"type": "email", "payload": payload}, auth)
+    assert created.status == 201, created.body
+
+    mails = poll(lambda: settled_mails(stack, address, lambda m: m["Subject"] == subject), 90)
+
+    [mail] = mails
+    assert "Sent by an email job." in plain_text(mail)
 
 
 def test_jobs_openapi_is_served(stack: LocalStack) -> None:
@@ -193,6 +273,78 @@ def test_events_stream_through_the_gateway(stack: LocalStack, token: str) -> Non
         # Unbuffered: the first snapshot arrives while the stream stays open.
         lines = [response.readline().strip() for _ in range(6)]
         assert b"event: snapshot" in lines, lines
+
+
+def sse(response: Any, deadline: float) -> Iterator[tuple[str, str]]:
+    """Yield ``(event, data)`` per Server-Sent Event, ``(":", text)`` per comment line."""
+    event, data = "message", ""
+    while time.monotonic() < deadline:
+        line = response.readline().decode().rstrip("\n")
+        if line.startswith(":"):
+            yield ":", line[1:].strip()
+        elif line.startswith("event:"):
+            event = line.partition(":")[2].strip()
+        elif line.startswith("data:"):
+            data = line.partition(":")[2].strip()
+        elif line == "" and data:
+            yield event, data
+            event, data = "message", ""
+    pytest.fail("the stream did not deliver in time")
+
+
+def test_a_stream_token_streams_a_jobs_events_through_the_gateway(
+    stack: LocalStack, token: str
+) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    minted = http("POST", f"{stack.url}/api/events/token", headers=auth)
+    assert minted.status == 200, minted.body
+    url = f"{stack.url}/api/events?token={minted.json()['token']}"
+    seen = []
+    with urllib.request.urlopen(url, timeout=20) as response:  # no header, as EventSource
+        stream = sse(response, time.monotonic() + 60)
+        assert next(name for name, _ in stream if name == "snapshot")  # the stream is live
+        body = {"type": "timed", "payload": {"duration_seconds": 0}}
+        job_id = http("POST", f"{stack.url}/api/jobs", body, headers=auth).json()["id"]
+        for name, data in stream:
+            if name.startswith("job.") and json.loads(data)["job_id"] == job_id:
+                seen.append(name)
+            if name in ("job.completed", "job.failed"):
+                break
+    assert seen[0] == "job.queued" and seen[-1] == "job.completed", seen
+    assert "job.started" in seen
+
+
+def test_an_idle_stream_gets_keep_alive_comments_through_the_gateway(
+    stack: LocalStack, token: str
+) -> None:
+    request = urllib.request.Request(
+        f"{stack.url}/api/events", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        stream = sse(response, time.monotonic() + 30)
+        comments: list[str] = []
+        for name, text in stream:
+            if name == ":":
+                comments.append(text)
+            if len(comments) == 2:
+                break
+    assert comments == ["keep-alive", "keep-alive"]
+
+
+def location_block(config: str, location: str) -> str:
+    start = config.index(f"location {location} {{")
+    return config[start : config.index("}", start)]
+
+
+def test_nginx_streams_events_unbuffered_for_longer_than_a_heartbeat() -> None:
+    template = (ROOT / "infra" / "nginx" / "conveyor.conf.template").read_text()
+    events = location_block(template, "= /api/events")
+    assert re.search(r"^\s*proxy_buffering off;", events, re.M)
+    timeout = re.search(r"^\s*proxy_read_timeout (\d+)([smh]);", events, re.M)
+    assert timeout is not None
+    seconds = int(timeout[1]) * {"s": 1, "m": 60, "h": 3600}[timeout[2]]
+    # Several heartbeats fit in nginx's read timeout, so an idle stream is never cut.
+    assert seconds >= 4 * event_settings.DEFAULTS["EVENTS_HEARTBEAT_SECONDS"]
 
 
 def test_a_submitted_job_completes(stack: LocalStack, token: str) -> None:

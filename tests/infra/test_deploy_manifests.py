@@ -22,11 +22,11 @@ KEDA_SCALEDOBJECT_SPEC = {
 }  # fmt: skip
 """Fields of a KEDA ScaledObject's spec (keda.sh/docs/2.x/reference/scaledobject-spec)."""
 
-KEDA_REDIS_METADATA = {
-    "address", "host", "port", "usernameFromEnv", "passwordFromEnv", "listName",
-    "listLength", "activationListLength", "databaseIndex", "enableTLS", "unsafeSsl",
+KEDA_PROMETHEUS_METADATA = {
+    "serverAddress", "query", "threshold", "activationThreshold", "namespace",
+    "customHeaders", "ignoreNullValues", "queryParameters", "unsafeSsl", "authModes",
 }  # fmt: skip
-"""Fields of KEDA's redis (list) scaler metadata (keda.sh/docs/2.x/scalers/redis-lists)."""
+"""Fields of KEDA's prometheus scaler metadata (keda.sh/docs/2.x/scalers/prometheus)."""
 
 
 def load_compose() -> dict[str, Any]:
@@ -124,8 +124,9 @@ def test_scaledobject_uses_only_keda_fields() -> None:
     (scaled,) = by_kind("ScaledObject")
     assert set(scaled["spec"]) <= KEDA_SCALEDOBJECT_SPEC
     for trigger in scaled["spec"]["triggers"]:
-        assert trigger["type"] == "redis"
-        assert set(trigger["metadata"]) <= KEDA_REDIS_METADATA
+        assert trigger["type"] == "prometheus"
+        assert set(trigger["metadata"]) <= KEDA_PROMETHEUS_METADATA
+        assert "conveyor_jobs" in trigger["metadata"]["query"]
         assert all(isinstance(value, str) for value in trigger["metadata"].values())
 
 

@@ -95,6 +95,9 @@ def environ(
         "LOG_DIR": "",
         "LOG_LEVEL": "INFO",
         "PUBLIC_URL": "http://conveyor.test",
+        # Short, so a dead notifier's delivery is redone within seconds.
+        "NOTIFIER_ALIVE_SECONDS": "1",
+        "NOTIFIER_LEASE_SECONDS": "2",
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -116,6 +118,25 @@ def test_smtp_down_fails_the_attempt_and_schedules_a_retry(
     assert queue.scheduled_job_registry.count == 1
     row = ledger.get("welcome:7")
     assert row is not None and row.state != SENT
+
+
+def test_a_failed_attempt_is_retried_after_the_first_backoff_interval(
+    connection: redis.Redis, ledger: Ledger
+) -> None:
+    before = time.time()
+    welcome(connection)  # nothing listens on the SMTP port
+    work(connection)
+    registry = Queue(notifications.QUEUE, connection=connection).scheduled_job_registry
+    [job_id] = registry.get_job_ids()
+    delay = registry.get_scheduled_time(job_id).timestamp() - before
+    first = notifications.RETRY_INTERVALS[0]
+    assert first - 1 <= delay <= first + 10
+
+
+def test_the_default_retries_back_off() -> None:
+    intervals = notifications.RETRY_INTERVALS
+    assert all(later > earlier for earlier, later in itertools.pairwise(intervals))
+    assert len(intervals) >= 3
 
 
 def test_claim_is_refused_while_another_attempt_holds_the_lease(ledger: Ledger) -> None:

@@ -45,6 +45,13 @@ def test_each_template_renders_subject_text_and_html(renderer: Renderer, templat
     assert rendered.html.lstrip().startswith("<!doctype html>")
 
 
+def test_job_finished_email_summarises_the_result(renderer: Renderer) -> None:
+    context = {"username": "ada", "job_id": "j1", "job_type": "timed", "status": "completed"}
+    rendered = renderer.render("job_finished", {**context, "result": {"elapsed_seconds": 1.5}})
+    assert "elapsed_seconds: 1.5" in rendered.text
+    assert "elapsed_seconds: <code>1.5</code>" in rendered.html
+
+
 def test_html_part_escapes_context_but_text_part_keeps_it(renderer: Renderer) -> None:
     rendered = renderer.render("message", {"subject": "s", "body": "<b>hi</b> & bye"})
     assert "&lt;b&gt;hi&lt;/b&gt; &amp; bye" in rendered.html

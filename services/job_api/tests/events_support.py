@@ -23,8 +23,10 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from conveyor_shared.jobs import store
+from conveyor_shared.jobs import dispatch, store
 from conveyor_shared.jobs.models import Job, JobInput, utcnow
+from conveyor_shared.jobs.testing import WorkerFleet
+from conveyor_shared.redis_client import get_redis
 from conveyor_shared.testing import free_port
 from job_api import create_app, gunicorn_conf
 from job_api.extensions import db
@@ -77,12 +79,29 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def add_job(app: Flask, user_id: int, **fields: Any) -> Job:
-    """Create a queued ``timed`` job for ``user_id`` (``fields`` override the request)."""
+def worker_fleet(app: Flask, tmp_path: Path) -> WorkerFleet:
+    """Real ``python -m worker`` processes (not started yet) on ``app``'s database and Redis."""
+    return WorkerFleet(
+        {
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": app.config["REDIS_URL"],
+            "ARTIFACTS_DIR": str(tmp_path / "artifacts"),
+            "VAR_DIR": str(tmp_path / "var"),
+            "LOG_DIR": "",
+        },
+        tmp_path / "worker-logs",
+    )
+
+
+def add_job(app: Flask, user_id: int, enqueue: bool = True, **fields: Any) -> Job:
+    """Create a queued ``timed`` job for ``user_id`` and, unless ``enqueue`` is false, put it
+    in the owner's line as job-api does (``fields`` override the request)."""
     spec = {"type": "timed", "payload": {"duration_seconds": 1}, **fields}
     with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
         job = store.create(session, store.NewJob(user_id=user_id, **spec))
         session.commit()
+        if enqueue and job.run_id:
+            dispatch.enqueue(get_redis(), [dispatch.Run.of(job)])
         return job
 
 

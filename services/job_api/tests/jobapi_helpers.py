@@ -24,17 +24,21 @@ def timed(duration: float = 0.0, **fields: Any) -> dict[str, Any]:
 
 
 def finish(app: Any, job_id: str, status: str = "completed", artifact: bytes | None = None) -> None:
-    """Move a job to ``status`` as a worker would (claim, then end), without a worker."""
+    """Move a job to ``status`` as a worker would (pick, claim, then end), without a worker."""
     from pathlib import Path
 
+    from conveyor_shared.fair import FairQueue, queue_name
     from conveyor_shared.jobs import store
     from conveyor_shared.jobs.models import utcnow
+    from conveyor_shared.redis_client import get_redis
     from job_api.extensions import db
 
     with app.app_context():
         job = store.fetch(db.session, job_id)
         assert job is not None and job.run_id is not None
         run_id = job.run_id
+        line = FairQueue(queue_name(job.user_id, job.priority), connection=get_redis())
+        line.remove(run_id)  # what the dispatcher's pick does
         store.claim(db.session, job_id, run_id, "test-worker", utcnow())
         if status == "running":
             pass

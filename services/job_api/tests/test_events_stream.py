@@ -76,16 +76,7 @@ def open_stream(client: FlaskClient, make_token: Callable[..., str]) -> Callable
 @pytest.fixture
 def fleet(app: Flask, tmp_path: Path) -> Iterator[WorkerFleet]:
     """Real ``python -m worker`` processes on this test's database and Redis."""
-    fleet = WorkerFleet(
-        {
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "REDIS_URL": app.config["REDIS_URL"],
-            "ARTIFACTS_DIR": str(tmp_path / "artifacts"),
-            "VAR_DIR": str(tmp_path / "var"),
-            "LOG_DIR": "",
-        },
-        tmp_path / "worker-logs",
-    )
+    fleet = support.worker_fleet(app, tmp_path)
     yield fleet
     fleet.stop()
 
@@ -241,7 +232,7 @@ def test_snapshot_lists_running_progress_and_queued_positions(
     app: Flask, open_stream: Callable[..., Any]
 ) -> None:
     ahead = support.add_job(app, user_id=2)  # another user's job, queued first
-    running = support.claim(app, support.add_job(app, user_id=1))
+    running = support.claim(app, support.add_job(app, user_id=1, enqueue=False))
     with app.app_context():
         assert running.run_id is not None
         store.report_progress(db.session, running.id, running.run_id, 40.0, "4 of 10")
@@ -260,7 +251,8 @@ def test_snapshot_lists_running_progress_and_queued_positions(
     assert listed[running.id]["progress"] == {"percent": 40.0, "message": "4 of 10"}
     assert listed[running.id]["time_spent_seconds"] >= 0
     assert listed[running.id]["queue_position"] is None
-    assert [listed[first.id]["queue_position"], listed[second.id]["queue_position"]] == [2, 3]
+    assert [listed[first.id]["queue_position"], listed[second.id]["queue_position"]] == [1, 2]
+    assert listed[second.id]["dispatches_ahead"] >= 1
 
 
 def test_snapshot_lists_at_most_the_configured_number_of_jobs(

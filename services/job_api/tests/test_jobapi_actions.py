@@ -12,6 +12,7 @@ from jobapi_helpers import finish, timed
 from rq import Queue
 from rq.job import Job as RQJob
 
+from conveyor_shared.jobs import store
 from conveyor_shared.jobs.keys import CANCEL_KEY
 from conveyor_shared.jobs.reconcile import reconcile
 from job_api.extensions import db
@@ -35,7 +36,7 @@ def test_cancel_queued_is_immediate_and_leaves_the_queue(
     assert response.status_code == 200
     assert response.get_json()["status"] == "canceled"
     assert response.get_json()["finished_at"] is not None
-    assert Queue("jobs.normal", connection=_redis(app)).count == 0
+    assert Queue("user.1.normal", connection=_redis(app)).count == 0
 
 
 def test_cancel_scheduled_is_immediate(client: FlaskClient, auth: Auth) -> None:
@@ -71,8 +72,11 @@ def test_retry_failed_queues_a_new_run(app: Flask, client: FlaskClient, auth: Au
     assert response.status_code == 202
     body = response.get_json()
     assert (body["status"], body["error"], body["attempts"]) == ("queued", None, 1)
-    queue = Queue("jobs.normal", connection=_redis(app))
-    assert queue.count == 2  # the spent first run is skipped by the worker's claim
+    queue = Queue("user.1.normal", connection=_redis(app))
+    with app.app_context():
+        retried = store.fetch(db.session, str(job["id"]))
+        assert retried is not None
+        assert queue.job_ids == [retried.run_id]  # only the new run waits in the owner's line
 
 
 def test_retry_queued_is_409(client: FlaskClient, auth: Auth) -> None:
@@ -133,7 +137,7 @@ def test_user_queue_view_shows_positions(app: Flask, client: FlaskClient, auth: 
 def test_admin_queue_view_has_totals(client: FlaskClient, auth: Auth) -> None:
     _submit(client, auth)
     view = client.get("/api/queue", headers=auth(9, role="admin")).get_json()
-    assert view["queues"]["jobs.normal"]["queued"] == 1
+    assert view["queues"]["user.1.normal"]["queued"] == 1
     assert view["statuses"]["queued"] == 1
     assert view["workers"] == []
 
@@ -145,6 +149,15 @@ def test_reconcile_enqueues_jobs_redis_lost(app: Flask, client: FlaskClient, aut
     with app.app_context():
         report = reconcile(lambda: db.session, connection, grace=0, lease=5)
     assert report.enqueued == [job["id"]]
-    (run,) = Queue("jobs.normal", connection=connection).jobs
+    (run,) = Queue("user.1.normal", connection=connection).jobs
     assert run.args[0] == job["id"]
     assert RQJob.exists(run.id, connection=connection)
+
+
+def test_metrics_report_jobs_per_status(client: FlaskClient, auth: Auth) -> None:
+    _submit(client, auth)
+    _submit(client, auth)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'conveyor_jobs{status="queued"} 2.0' in text
+    assert 'conveyor_jobs{status="running"} 0.0' in text
+    assert "conveyor_fair_active_users 1.0" in text

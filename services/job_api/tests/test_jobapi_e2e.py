@@ -139,7 +139,7 @@ def test_process_killed_between_commit_and_enqueue_loses_nothing(
     crashed = subprocess.run([sys.executable, "-c", CRASH_AFTER_COMMIT, argument], timeout=60)
     assert crashed.returncode == -signal.SIGKILL
     assert count_jobs() == 1
-    assert Queue("jobs.normal", connection=_redis(app)).count == 0
+    assert Queue("user.1.normal", connection=_redis(app)).count == 0
     headers = {"Authorization": f"Bearer {make_token(1)}"}
     (job,) = client.get("/api/jobs", headers=headers).get_json()["items"]
     assert job["status"] == "queued"

@@ -45,7 +45,7 @@ def test_submitted_job_is_committed_and_enqueued(
 ) -> None:
     job = client.post("/api/jobs", json=timed(1, priority="high"), headers=auth(1)).get_json()
     assert count_jobs() == 1
-    queue = _queue(app, "jobs.high")
+    queue = _queue(app, "user.1.high")
     assert queue.count == 1
     assert queue.jobs[0].args == (job["id"], queue.jobs[0].id)
 
@@ -57,7 +57,7 @@ def test_delay_schedules_through_rq_scheduler(app: Flask, client: FlaskClient, a
     assert job["queue_position"] is None
     control = _queue(app, CONTROL_QUEUE)
     assert control.scheduled_job_registry.count == 1
-    assert _queue(app, "jobs.normal").count == 0
+    assert _queue(app, "user.1.normal").count == 0
 
 
 def test_run_at_in_the_past_queues_at_once(client: FlaskClient, auth: Auth) -> None:
@@ -229,7 +229,7 @@ def test_batch_of_1000_is_accepted_in_one_request(
     assert response.status_code == 201
     assert len(response.get_json()["jobs"]) == 1000
     assert count_jobs() == 1000
-    assert _queue(app, "jobs.normal").count == 1000
+    assert _queue(app, "user.1.normal").count == 1000
 
 
 def test_batch_over_1000_is_refused(

@@ -167,6 +167,19 @@ def test_admin_changes_role_and_tier(client: FlaskClient, people: Any) -> None:
     assert (response.get_json()["role"], response.get_json()["tier"]) == ("admin", "pro")
 
 
+def test_signup_tells_the_dispatcher_the_tier(app: Flask, people: Any) -> None:
+    user = people["owner"][0]
+    redis = app.extensions["conveyor_redis"]
+    assert redis.hget(f"conveyor:fair:user:{user['id']}", "tier") == b"free"
+
+
+def test_tier_change_reaches_the_dispatcher(app: Flask, client: FlaskClient, people: Any) -> None:
+    user = people["owner"][0]
+    client.patch(f"/api/users/{user['id']}", json={"tier": "pro"}, headers=people["root"][1])
+    redis = app.extensions["conveyor_redis"]
+    assert redis.hget(f"conveyor:fair:user:{user['id']}", "tier") == b"pro"
+
+
 def test_role_change_ends_the_users_sessions(client: FlaskClient, people: Any) -> None:
     user, headers = people["owner"]
     client.patch(f"/api/users/{user['id']}", json={"tier": "pro"}, headers=people["root"][1])
@@ -269,6 +282,15 @@ def test_delete_calls_the_on_user_deleted_hook(
     assert client.delete(f"/api/users/{user['id']}", headers=bearer(token)).status_code == 204
     assert deleted == [user["id"]]
     close_app(app)
+
+
+def test_delete_asks_the_workers_to_cancel_the_users_jobs(
+    app: Flask, client: FlaskClient, people: Any
+) -> None:
+    user, headers = people["owner"]
+    client.delete(f"/api/users/{user['id']}", headers=headers)
+    redis = app.extensions["conveyor_redis"]
+    assert redis.smembers("conveyor:jobs:deleted-users") == {str(user["id"]).encode()}
 
 
 # --- cache ---------------------------------------------------------------------------------

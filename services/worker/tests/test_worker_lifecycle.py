@@ -70,7 +70,7 @@ def test_duplicate_delivery_runs_once(
     dispatch.enqueue(connection, [dispatch.Run.of(job)])  # RQ delivers the same run twice
     workers.start(1)
     wait_for(_finished(row, job.id), what="job")
-    wait_for(lambda: Queue("jobs.normal", connection=connection).count == 0, what="empty queue")
+    wait_for(lambda: Queue("user.1.normal", connection=connection).count == 0, what="empty queue")
     assert row(job.id).attempts == 1
 
 

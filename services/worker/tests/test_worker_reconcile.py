@@ -41,7 +41,7 @@ def test_running_job_without_a_lease_is_queued_again(
     again = row(job.id)
     assert (again.status, again.recoveries, again.attempts) == ("queued", 1, 0)
     assert again.run_id != job.run_id
-    assert Queue("jobs.normal", connection=connection).job_ids == [again.run_id]
+    assert Queue("user.1.normal", connection=connection).job_ids == [again.run_id]
 
 
 def test_running_job_with_a_live_lease_is_left_alone(
@@ -98,13 +98,13 @@ def test_queued_job_whose_delivery_was_spent_gets_a_new_run(
 ) -> None:  # fmt: skip
     job = submit()
     # A worker dequeued the run and died before claiming it: RQ says started, SQL says queued.
-    Queue("jobs.normal", connection=connection).remove(job.run_id or "")
+    Queue("user.1.normal", connection=connection).remove(job.run_id or "")
     RQJob.fetch(job.run_id or "", connection=connection).set_status(JobStatus.FAILED)
     report = _sweep(sessions, connection)
     assert report.enqueued == [job.id]  # type: ignore[attr-defined]
     again = row(job.id)
     assert again.status == "queued" and again.run_id != job.run_id
-    assert Queue("jobs.normal", connection=connection).job_ids == [again.run_id]
+    assert Queue("user.1.normal", connection=connection).job_ids == [again.run_id]
 
 
 def test_queued_job_still_waiting_in_rq_is_left_alone(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from flask import Flask, Response, current_app, json
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -71,6 +72,17 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     return problem(409, "The request conflicts with existing data.")
 
 
+REDIS_RETRY_AFTER = "5"
+"""Seconds a client is told to wait when Redis is unreachable."""
+
+
+def handle_redis_down(error: redis.ConnectionError | redis.TimeoutError) -> Response:
+    """Redis is unreachable: the service cannot answer now, but the request was not wrong."""
+    logger.warning("Redis unreachable", extra={"error": str(error)})
+    return problem(503, "A backing service is unavailable; try again shortly.",
+                   headers={"Retry-After": REDIS_RETRY_AFTER})  # fmt: skip
+
+
 def handle_unexpected(error: Exception) -> Response:
     """Log an unexpected exception and answer 500 without internals."""
     if isinstance(error, HTTPException):
@@ -83,4 +95,6 @@ def init_app(app: Flask) -> None:
     """Register the problem-details handlers (after flask-smorest's, so these win)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(redis.ConnectionError, handle_redis_down)
+    app.register_error_handler(redis.TimeoutError, handle_redis_down)
     app.register_error_handler(Exception, handle_unexpected)

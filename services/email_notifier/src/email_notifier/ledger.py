@@ -2,8 +2,11 @@
 
 A row moves ``claimed`` (rendering, connecting) → ``sending`` (the message is being handed to
 the SMTP server) → ``sent``. An attempt owns the row through a lease (``owner`` plus
-``lease_until``); a later attempt may take the row over only once the lease has run out, which
-is after RQ's job timeout has killed the earlier attempt, so two live attempts never both send.
+``lease_until``); a later attempt may take the row over only once the lease has run out. A
+running attempt renews its lease every third of its length (``tasks.py``), so the lease runs
+out only when that attempt has ended or its process died or stalled for longer than the lease;
+and an attempt whose row was taken over finds out before DATA (``mark_sending``), so two
+attempts both hand the message over only if one stalls in DATA for longer than the lease.
 """
 
 from __future__ import annotations
@@ -178,6 +181,10 @@ class Ledger:
     def mark_sent(self, claim: Claim) -> bool:
         """Record that the SMTP server accepted the message (False: the lease was lost)."""
         return self._set(claim, state=SENT, sent_at=_now())
+
+    def renew(self, claim: Claim, lease_seconds: float) -> bool:
+        """Extend the lease of a running attempt (False: the lease was lost)."""
+        return self._set(claim, lease_until=_now() + timedelta(seconds=lease_seconds))
 
     def release(self, claim: Claim) -> bool:
         """End the lease early after a failed attempt so the retry need not wait for it."""

@@ -1,7 +1,8 @@
 """The RQ job function: deliver one notification email, at most once per event key.
 
 Order of a delivery: render (a bad template never holds a key) → claim the key in the ledger
-→ connect, MAIL FROM, RCPT TO → mark ``sending`` → DATA → mark ``sent``.
+(waiting out the lease of an attempt that died) → connect, MAIL FROM, RCPT TO → mark
+``sending`` → DATA → mark ``sent``; the claim's lease is renewed all along (``lease.py``).
 
 Residual risk, by design: if the process dies after the server has accepted DATA but before
 the ledger says ``sent`` (a window of one SQL UPDATE, or a reply lost in flight), the next
@@ -19,17 +20,13 @@ from typing import Any
 from rq import get_current_job
 
 from conveyor_shared import logs
-from conveyor_shared.notifications import JOB_TIMEOUT
 
-from . import runtime, smtp
+from . import lease, runtime, smtp
 from .exceptions import DeliveryInProgress, PermanentDeliveryError
 from .ledger import SENDING
 from .message import build, check_recipient, message_id
 
 log = logging.getLogger(__name__)
-
-LEASE_MARGIN = 5
-"""Seconds a claim outlives the job's timeout, for clock differences between notifiers."""
 
 
 def deliver(
@@ -48,8 +45,7 @@ def deliver(
         (logs.user_id_var, logs.user_id_var.set(_text(context.get("user_id")))),
     ]
     try:
-        timeout = job.timeout if job is not None and job.timeout and job.timeout > 0 else None
-        return _deliver(key, to, template, context, (timeout or JOB_TIMEOUT) + LEASE_MARGIN)
+        return _deliver(key, to, template, context)
     except PermanentDeliveryError:
         if job is not None:
             job.retries_left = 0  # read by the worker when it handles this failure
@@ -64,17 +60,17 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _deliver(
-    key: str, to: str, template: str, context: dict[str, Any], lease_seconds: float
-) -> str:
+def _deliver(key: str, to: str, template: str, context: dict[str, Any]) -> str:
     notifier = runtime.current()
+    lease_seconds = float(notifier.config["LEASE_SECONDS"])
     sender = notifier.smtp.sender
     check_recipient(to)
     rendered = notifier.renderer.render(template, context)
     msgid = message_id(key, sender)
-    claim = notifier.ledger.claim(
-        key, recipient=to, template=template, message_id=msgid, lease_seconds=lease_seconds
-    )
+    claim = lease.claim_patiently(
+        notifier.ledger, key, recipient=to, template=template, message_id=msgid,
+        lease_seconds=lease_seconds,
+    )  # fmt: skip
     if claim is None:
         log.info("email %s already sent; skipping", key, extra={"email_key": key})
         return "duplicate"
@@ -95,7 +91,10 @@ def _deliver(
 
     handed_over = False
     try:
-        with smtp.connect(notifier.smtp) as connection:
+        with (
+            lease.kept(notifier.ledger, claim, lease_seconds),
+            smtp.connect(notifier.smtp) as connection,
+        ):
             connection.send(message, to, before_data)
             handed_over = True
             if not notifier.ledger.mark_sent(claim):

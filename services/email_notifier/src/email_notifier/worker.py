@@ -3,8 +3,9 @@
 It is a ``SimpleWorker`` (no fork per job): a delivery is a short network call, so a fork
 would cost more than the job, and the ledger's connection pool lives safely in one process
 instead of being inherited across forks. Each job is still bounded by RQ's job timeout
-(SIGALRM in this process), which is what makes the ledger lease safe. If the process dies,
-the supervisor restarts it and RQ's registry maintenance requeues the abandoned job.
+(SIGALRM in this process). If the process dies, the delivery it held is put back on the queue
+by the next notifier that notices its alive key lapse (``liveness.py``: a restarted notifier
+does so within seconds), and the ledger makes sure the redelivery sends at most once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from conveyor_shared import logs, redis_client
 from conveyor_shared.notifications import QUEUE
 
 from . import config as settings
-from . import runtime
+from . import liveness, runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def main() -> int:
     runtime.configure(config)
     connection = redis_client.connect(config["REDIS_URL"])
     worker = build(config, connection)
+    pulse = liveness.Pulse(connection, worker.name, worker.queues[0], config["ALIVE_SECONDS"])
+    pulse.start()
     log.info(
         "email-notifier listening on %s, SMTP %s:%s",
         QUEUE,
@@ -48,6 +51,9 @@ def main() -> int:
         config["SMTP_PORT"],
     )
     # The scheduler moves retries whose backoff has elapsed back onto the queue.
-    worker.work(with_scheduler=True, logging_level=config["LOG_LEVEL"])
-    runtime.close()
+    try:
+        worker.work(with_scheduler=True, logging_level=config["LOG_LEVEL"])
+    finally:
+        pulse.stop()
+        runtime.close()
     return 0

@@ -13,7 +13,7 @@ from conveyor_shared.errors import problem
 from conveyor_shared.jobs import settings as job_settings
 from conveyor_shared.jobs.db import configure_sqlite, engine_options
 
-from . import cli
+from . import cli, metrics
 from .exceptions import JobApiError
 from .extensions import db, migrate
 from .resources import events, jobs, queue
@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         configure_sqlite(db.engine)
     migrate.init_app(app, db)
     cli.init_app(app)
+    metrics.init_app(app)
     api = Api(app, docs_prefix="/docs/jobs")
     api.register_blueprint(jobs.blp)
     api.register_blueprint(queue.blp)

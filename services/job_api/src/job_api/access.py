@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from conveyor_shared.auth import Principal, current_principal
 from conveyor_shared.jobs import dispatch
 from conveyor_shared.jobs.models import Job
+from conveyor_shared.redis_client import get_redis
 
 from .exceptions import NotFound
 from .extensions import db
@@ -32,10 +33,15 @@ def get_job(job_id: str) -> Job:
     return job
 
 
-def with_positions(jobs: Iterable[Job]) -> list[Job]:
-    """Attach ``queue_position`` to each queued job (read by the job schema)."""
+def with_positions(jobs: Iterable[Job], accepted: bool = False) -> list[Job]:
+    """Attach ``queue_position`` and ``dispatches_ahead`` to each queued job (for the schemas).
+
+    ``accepted``: the jobs were just accepted and are not in Redis yet; place them as if
+    pushed now."""
     listed = list(jobs)
-    places = dispatch.positions(db.session, listed)
+    places = dispatch.positions(get_redis(), listed, accepted=accepted)
     for job in listed:
-        job.queue_position = places.get(job.id)  # type: ignore[attr-defined]
+        place = places.get(job.id)
+        job.queue_position = place.line if place else None  # type: ignore[attr-defined]
+        job.dispatches_ahead = place.overall - 1 if place else None  # type: ignore[attr-defined]
     return listed

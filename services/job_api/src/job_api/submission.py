@@ -16,7 +16,7 @@ import redis
 from flask import current_app
 
 from conveyor_shared import events
-from conveyor_shared.auth import Principal
+from conveyor_shared.auth import Principal, current_principal
 from conveyor_shared.jobs import dispatch, store
 from conveyor_shared.jobs.models import Job, JobInput, utcnow
 from conveyor_shared.jobs.status import QUEUED, SCHEDULED
@@ -86,6 +86,9 @@ def dispatch_accepted(jobs: Sequence[Job], connection: redis.Redis | None = None
     """Hand committed jobs to Redis; on failure leave them to the reconciler."""
     connection = connection or get_redis()
     try:
+        caller = current_principal()
+        if caller.tier and any(job.user_id == caller.id for job in jobs):
+            dispatch.remember_tier(connection, caller.id, caller.tier)
         dispatch.enqueue(connection, [dispatch.Run.of(job) for job in jobs if job.status == QUEUED])
         dispatch.schedule_releases(
             connection,

@@ -50,6 +50,7 @@ def create_user(
     db.session.add(user)
     db.session.commit()  # a racing duplicate fails here: IntegrityError -> 409
     caching.invalidate(user.id)
+    hooks.tier_known(user)
     hooks.send_welcome(user)
     return user
 
@@ -131,6 +132,8 @@ def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str
         user.password_hash = passwords.hash_password(password)
     db.session.commit()
     caching.invalidate(user.id)
+    if "tier" in changes:
+        hooks.tier_known(user)
     if password is not None or privileges_changed:
         # Tokens carry the role and tier; a stolen session must not outlive a new password.
         tokens.revoke_sessions(user.id, keep=sid if caller.id == user.id else None)

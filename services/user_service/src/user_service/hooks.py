@@ -1,4 +1,5 @@
-"""What happens around an account's life outside this service: welcome email, deletion.
+"""What happens around an account's life outside this service: welcome email, the tier the
+fair dispatcher weighs, deletion.
 
 A deleted account's unfinished jobs are canceled by the workers' next sweep, which this
 service asks for through Redis alone (it never touches the jobs database). ``ON_USER_DELETED``
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from conveyor_shared import request_id
+from conveyor_shared.fair import set_tier
 from conveyor_shared.jobs.dispatch import cancel_user_jobs
 from conveyor_shared.notifications import WELCOME, send_email
 from conveyor_shared.redis_client import get_redis
@@ -38,6 +40,14 @@ def send_welcome(user: User) -> None:
         )
     except Exception:  # the account exists either way; a lost welcome is not worth a 500
         logger.exception("could not enqueue the welcome email", extra={"user": user.id})
+
+
+def tier_known(user: User) -> None:
+    """Tell the fair dispatcher the user's tier: their next dispatch uses its weight."""
+    try:
+        set_tier(get_redis(), user.id, user.tier)
+    except Exception:  # the change is committed; job-api fills a missing tier from tokens
+        logger.exception("could not record the tier for dispatch", extra={"user": user.id})
 
 
 def user_deleted(user_id: int) -> None:

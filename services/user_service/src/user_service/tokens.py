@@ -42,9 +42,10 @@ def issue_pair(user: User, sid: str | None = None) -> dict[str, Any]:
     """Sign a new access/refresh pair for ``user`` in session ``sid`` (a new one if None)."""
     sid = sid or uuid.uuid4().hex
     identity = str(user.id)
-    access = create_access_token(
-        identity, additional_claims={"role": user.role, "tier": user.tier, "sid": sid}
-    )
+    # email and username let job-api address job emails without calling this service.
+    claims = {"role": user.role, "tier": user.tier, "sid": sid, "email": user.email,
+              "username": user.username}  # fmt: skip
+    access = create_access_token(identity, additional_claims=claims)
     refresh = create_refresh_token(identity, additional_claims={"sid": sid})
     refresh_ttl = _ttl_seconds("REFRESH_TOKEN_TTL")
     sessions = USER_SESSIONS_KEY.format(user.id)

@@ -40,6 +40,8 @@ class JobContext:
         self.attempt = job.attempts
         self.request_id = job.request_id
         self.started = time.monotonic()
+        self.bookkeeping = 0.0
+        """Seconds spent recording progress: the platform's time, not charged to the owner."""
         self._interval = float(runtime.config["JOB_PROGRESS_INTERVAL"])
         self._last_report = 0.0
 
@@ -57,14 +59,17 @@ class JobContext:
         if not force and now - self._last_report < self._interval:
             return
         self._last_report = now
-        with self.runtime.sessions() as session:
-            current = store.report_progress(session, self.job_id, self.run_id, percent, message)
-            session.commit()
-        if not current:
-            raise JobStopped("canceled")
-        events.publish_progress(self.runtime.redis, user_id=self.user_id, job_id=self.job_id,
-                                job_type=self.type, percent=percent, message=message,
-                                time_spent_seconds=self.elapsed)  # fmt: skip
+        try:
+            with self.runtime.sessions() as session:
+                current = store.report_progress(session, self.job_id, self.run_id, percent, message)
+                session.commit()
+            if not current:
+                raise JobStopped("canceled")
+            events.publish_progress(self.runtime.redis, user_id=self.user_id, job_id=self.job_id,
+                                    job_type=self.type, percent=percent, message=message,
+                                    time_spent_seconds=self.elapsed)  # fmt: skip
+        finally:
+            self.bookkeeping += time.monotonic() - now
 
     def input_bytes(self) -> bytes:
         """Return the binary input stored with the job (an image)."""

@@ -79,6 +79,7 @@ def run(job_id: str, run_id: str) -> dict[str, Any] | None:
         _failed(rt, context, f"{type(error).__name__}: {error}")
         raise
     finally:
+        rt.run_seconds = context.elapsed - context.bookkeeping
         if monitor is not None:
             monitor.end()
         job_id_var.reset(tokens[0])
@@ -168,6 +169,8 @@ def _notify(rt: Runtime, job: Job) -> None:
     }
     if job.error:
         context["error"] = job.error
+    if job.result is not None:
+        context["result"] = job.result
     notifications.send_email(
         rt.redis,
         key=f"job-finished:{job.id}:{finished}",

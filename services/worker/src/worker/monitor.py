@@ -6,7 +6,10 @@
   cancel key job-api sets), or when a shutdown outlives its grace period: it stores the
   exception to raise and sends the process ``SIGUSR1``, whose handler (main thread)
   raises it inside the job; a job blocked in C code gets it when it returns to Python;
-- every ``JOB_SWEEP_INTERVAL`` runs the reconciler, in one worker at a time (Redis lock).
+- every ``JOB_SWEEP_INTERVAL`` runs the reconciler, in one worker at a time (Redis lock),
+  and every ``FAIR_SWEEP_EVERY`` sweeps the fair dispatcher's own repair: users whose lines
+  hold jobs pushed behind its back (an admin's requeue in rq-dashboard) are made eligible,
+  and claims left by dead workers are dropped.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from types import FrameType
 
 import redis
 
+from conveyor_shared.fair import Dispatcher
 from conveyor_shared.jobs.keys import CANCEL_KEY, LEASE_KEY, SWEEP_LOCK_KEY
 from conveyor_shared.jobs.reconcile import reconcile
+from conveyor_shared.jobs.settings import MAX_TIMEOUT_SECONDS
 
 from .exceptions import Interrupt, JobStopped, JobTimedOut, WorkerShutdown
 from .runtime import Runtime
@@ -35,6 +40,12 @@ INTERRUPT_SIGNAL = signal.SIGUSR1
 
 TICK = 0.1
 """Seconds between the monitor's checks (timeouts are enforced to about this precision)."""
+
+FAIR_SWEEP_EVERY = 10
+"""Sweeps between two repairs of the fair dispatcher's state (a walk over every line)."""
+
+STALE_CLAIM_SECONDS = MAX_TIMEOUT_SECONDS + 3600
+"""A claim older than the longest job allowed belongs to a worker that died."""
 
 
 @dataclass
@@ -61,6 +72,7 @@ class Monitor(threading.Thread):
         self._halt = threading.Event()
         self._next_renewal = 0.0
         self._next_sweep = 0.0
+        self._sweeps = 0
 
     # -- main thread -------------------------------------------------------------------
     def install(self) -> None:
@@ -153,3 +165,11 @@ class Monitor(threading.Thread):
         ):
             return
         reconcile(self.runtime.sessions, self.runtime.redis, grace=self.grace, lease=self.lease)
+        self._sweeps += 1
+        if self._sweeps % FAIR_SWEEP_EVERY == 1:
+            dispatcher = Dispatcher(self.runtime.redis, {})
+            activated = dispatcher.reconcile()
+            dropped = dispatcher.release_stale_claims(STALE_CLAIM_SECONDS)
+            if activated or dropped:
+                counts = {"activated": activated, "claims_dropped": dropped}
+                logger.info("repaired fair dispatch", extra=counts)

@@ -15,6 +15,9 @@ class gets another way:
 
 RQ's scheduler runs in a thread rather than a forked process, so it dies with the worker
 instead of outliving a SIGKILL as an orphan.
+
+Jobs come from :class:`JobSource`: the control queue, then the fair dispatcher, which pops
+from the per-user RQ queues; each job's worker time is charged to its owner when it ends.
 """
 
 from __future__ import annotations
@@ -23,22 +26,32 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
 from types import FrameType
 from typing import Any
 
-from rq import SimpleWorker
+import redis
+from rq import Queue, SimpleWorker
+from rq.executions import Execution
+from rq.job import Job as RQJob
 from rq.scheduler import RQScheduler
 from rq.scheduler import run as run_scheduler
+from rq.worker import WorkerStatus
 
+from conveyor_shared.fair import Dispatcher, FairQueue
 from conveyor_shared.jobs import dispatch
 
 from .exceptions import JobStopped
 from .monitor import Monitor
 from .runtime import Runtime
+from .source import JobSource
 
 SCHEDULER_STOP_TIMEOUT = 3.0
 """Seconds to wait for the scheduler thread at shutdown."""
+
+REDIS_RETRY_MAX = 30.0
+"""Longest pause between attempts to reach a Redis that is down."""
 
 
 class ThreadScheduler(RQScheduler):
@@ -65,8 +78,10 @@ def worker_name() -> str:
 class ConveyorWorker(SimpleWorker):
     """One job at a time, in this process, watched by a :class:`Monitor`."""
 
+    queue_class = FairQueue
     monitor: Monitor
     shutdown_grace: float
+    source: JobSource
 
     @classmethod
     def create(cls, runtime: Runtime, name: str | None = None) -> ConveyorWorker:
@@ -80,8 +95,53 @@ class ConveyorWorker(SimpleWorker):
         runtime.worker_name = worker.name
         worker.monitor = Monitor(runtime)
         worker.shutdown_grace = float(runtime.config["JOB_SHUTDOWN_GRACE"])
+        dispatcher = Dispatcher(runtime.redis, runtime.config["TIER_WEIGHTS"])
+        worker.source = JobSource(runtime.redis, dispatcher, worker.name)
         runtime.monitor = worker.monitor
         return worker
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[RQJob, Queue] | None:
+        """Wait for the next job from :class:`JobSource` (RQ's loop, minus its BLMOVE)."""
+        self.set_state(WorkerStatus.IDLE)
+        self.procline("Waiting for a job")
+        idle_since = time.monotonic()
+        pause = 1.0
+        result = None
+        while True:
+            try:
+                self.heartbeat()
+                if self.should_run_maintenance_tasks:
+                    self.run_maintenance_tasks()
+                result = self.source.next(block=timeout)
+                pause = 1.0
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                self.log.error("Redis unreachable (%s); retrying in %.0fs", error, pause)
+                time.sleep(pause)  # back off from a Redis that is down; nothing to wait on
+                pause = min(pause * 2, REDIS_RETRY_MAX)
+                continue
+            if result is not None:
+                job, queue = result
+                job.redis_server_version = self.get_redis_server_version()
+                self.log.info("Worker %s: %s: %s", self.name, queue.name, job.id)
+                break
+            idle = time.monotonic() - idle_since
+            if timeout is None or (max_idle_time is not None and idle >= max_idle_time):
+                break
+        self.heartbeat()
+        return result
+
+    def perform_job(self, job: RQJob, queue: Queue, execution: Execution) -> bool:
+        """Run the job, then charge its owner the time it ran (see :meth:`JobSource.settle`)."""
+        runtime = self.monitor.runtime
+        runtime.run_seconds = None
+        started = time.monotonic()
+        try:
+            return bool(super().perform_job(job, queue, execution))
+        finally:
+            ran = runtime.run_seconds
+            self.source.settle(queue, job.id, time.monotonic() - started if ran is None else ran)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         self.monitor.install()

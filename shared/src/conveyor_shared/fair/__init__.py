@@ -9,7 +9,17 @@ divided by the tier's weight, and records the claim. When the job ends, the real
 replaces the estimate. See ``docs/fair-scheduling.md``.
 """
 
-from .dispatcher import Dispatcher, Pick
+from .dispatcher import CLAIMED_KEY, WAKE_KEY, Dispatcher, Pick, set_tier
 from .queue import PRIORITIES, FairQueue, parse_queue_name, queue_name
 
-__all__ = ["PRIORITIES", "Dispatcher", "FairQueue", "Pick", "parse_queue_name", "queue_name"]
+__all__ = [
+    "CLAIMED_KEY",
+    "PRIORITIES",
+    "WAKE_KEY",
+    "Dispatcher",
+    "FairQueue",
+    "Pick",
+    "parse_queue_name",
+    "queue_name",
+    "set_tier",
+]

@@ -22,6 +22,12 @@ COST_SMOOTHING = 0.3
 POSITION_MAX_USERS = 10_000
 """Most other users the position estimate looks at."""
 
+CLAIMED_KEY = f"{PREFIX}claimed"
+"""Sorted set of picked RQ job ids whose end is not yet reported, scored by pick time."""
+
+WAKE_KEY = f"{PREFIX}wake"
+"""List that gets a token on every push to a user's line; idle workers block on it."""
+
 
 @dataclass(frozen=True)
 class Pick:
@@ -37,6 +43,20 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def set_tier(connection: Any, user_id: int | str, tier: str, overwrite: bool = True) -> None:
+    """Record a user's tier (``overwrite=False``: only if none is known yet).
+
+    ``connection`` may be a pipeline. The owner of the truth (user-service) overwrites; job-api
+    fills in the tier from the caller's token only when Redis knows none (a new or flushed key),
+    so a token minted before a tier change cannot undo it.
+    """
+    key = f"{PREFIX}user:{user_id}"
+    if overwrite:
+        connection.hset(key, "tier", tier)
+    else:
+        connection.hsetnx(key, "tier", tier)
+
+
 class Dispatcher:
     """Weighted fair choice of the next job, atomic under any number of workers."""
 
@@ -48,7 +68,7 @@ class Dispatcher:
 
     def set_tier(self, user_id: int | str, tier: str) -> None:
         """Record a user's tier; their next dispatch uses its weight."""
-        self.connection.hset(f"{PREFIX}user:{user_id}", "tier", tier)
+        set_tier(self.connection, user_id, tier)
 
     def activate(self, user_id: int | str, tier: str = "") -> None:
         """Make a user with queued jobs eligible for dispatch."""
@@ -71,15 +91,21 @@ class Dispatcher:
     def claimed(self, older_than: float | None = None) -> list[str]:
         """Return ids of picked jobs whose end has not been reported (oldest first)."""
         upper = "+inf" if older_than is None else time.time() - older_than
-        return [_text(j) for j in self.connection.zrangebyscore(f"{PREFIX}claimed", 0, upper)]
+        return [_text(j) for j in self.connection.zrangebyscore(CLAIMED_KEY, 0, upper)]
 
     def release(self, job_id: str) -> None:
         """Forget a claim without charging (the job will be queued again)."""
         self.connection.delete(f"{PREFIX}claim:{job_id}")
-        self.connection.zrem(f"{PREFIX}claimed", job_id)
+        self.connection.zrem(CLAIMED_KEY, job_id)
 
-    def position(self, user_id: int | str, job_id: str) -> tuple[int, int] | None:
-        """Return ``(place in the owner's line, dispatches ahead overall)``, 0-based."""
+    def position(
+        self, user_id: int | str, job_id: str, client: Any = None, priority: str = ""
+    ) -> tuple[int, int] | None:
+        """Return ``(place in the owner's line, dispatches ahead overall)``, 0-based.
+
+        A job not (or not yet) in its owner's lines is ``None``, or, given its ``priority``,
+        placed as if pushed now. With a pipeline as ``client`` the answer comes from
+        ``execute()`` instead."""
         args = [
             PREFIX,
             Queue.redis_queue_namespace_prefix,
@@ -87,7 +113,11 @@ class Dispatcher:
             job_id,
             DEFAULT_COST,
             POSITION_MAX_USERS,
+            priority,
         ]
+        if client is not None:  # queued on the pipeline; its execute() returns the answer
+            POSITION(keys=[], args=args, client=client)
+            return None
         found = POSITION(keys=[], args=args, client=self.connection)
         return None if found is None else (int(found[0]), int(found[1]))
 
@@ -126,3 +156,26 @@ class Dispatcher:
     def active_users(self) -> int:
         """Count users with queued jobs."""
         return int(self.connection.zcard(f"{PREFIX}active"))
+
+    def next_users(self, count: int) -> list[str]:
+        """Return up to ``count`` users with queued jobs, next to be served first."""
+        return [_text(user) for user in self.connection.zrange(f"{PREFIX}active", 0, count - 1)]
+
+    def recent(self) -> list[str]:
+        """Return the owners of the last 1,000 dispatches, oldest first."""
+        return [_text(user) for user in self.connection.lrange(f"{PREFIX}recent", 0, -1)]
+
+    def dispatches(self) -> int:
+        """Count the jobs dispatched so far (since Redis last lost its data)."""
+        return int(self.connection.get(f"{PREFIX}dispatches") or 0)
+
+    def release_stale_claims(self, older_than: float) -> int:
+        """Forget claims older than ``older_than`` seconds (their worker died); return how many.
+
+        The pick already charged an estimate, which stands; the job itself is run again by
+        the jobs sweep, as a new run with a new claim.
+        """
+        stale = self.claimed(older_than)
+        for job_id in stale:
+            self.release(job_id)
+        return len(stale)

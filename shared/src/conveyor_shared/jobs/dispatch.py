@@ -1,9 +1,9 @@
 """The one place that decides how a run reaches a worker: which RQ queue, in what order.
 
-Runs go to one RQ queue per priority (``jobs.high``, ``jobs.normal``, ``jobs.low``); a
-worker reads the control queue first, then the work queues from most to least urgent, so
-within one priority it is first come, first served. Fair scheduling across users replaces
-this module (``enqueue`` / ``worker_queue_names`` / ``position``) and nothing else.
+Each run goes to its owner's own RQ queue for its priority (``user.<id>.<priority>``, a
+:class:`~conveyor_shared.fair.FairQueue`), which also makes the owner eligible for the fair
+dispatcher. A worker reads the control queue (scheduled releases) first, then asks the
+dispatcher for the next job by weighted fair share (``docs/fair-scheduling.md``).
 """
 
 from __future__ import annotations
@@ -12,22 +12,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
 import redis
 from rq import Queue
-from sqlalchemy import case, func, select
 
-from .keys import (
-    CONTROL_QUEUE,
-    DELETED_USERS_KEY,
-    QUEUE_PREFIX,
-    RELEASE_FUNCTION,
-    RUN_FUNCTION,
-)
+from ..fair import Dispatcher, FairQueue, set_tier
+from ..fair import queue_name as fair_queue_name
+from .keys import CONTROL_QUEUE, DELETED_USERS_KEY, RELEASE_FUNCTION, RUN_FUNCTION
 from .models import Job
-from .status import PRIORITIES, QUEUED
-from .store import AnySession
+from .status import QUEUED
 
 RQ_TIMEOUT_MARGIN = 60
 """RQ's own timeout is the job's plus this: a backstop; the worker enforces the real one."""
@@ -37,9 +31,6 @@ RESULT_TTL = 300
 
 FAILURE_TTL = 7 * 24 * 3600
 """Seconds RQ keeps a failed run in its failed registry (for rq-dashboard)."""
-
-WORK_QUEUES = tuple(f"{QUEUE_PREFIX}{priority}" for priority in PRIORITIES)
-"""The work queues, most urgent first."""
 
 
 @dataclass(frozen=True)
@@ -70,28 +61,40 @@ class Run:
         )
 
 
-def queue_name(priority: str) -> str:
-    """Name the RQ queue for runs of ``priority``."""
-    if priority not in PRIORITIES:
-        raise ValueError(f"unknown priority {priority!r}")
-    return f"{QUEUE_PREFIX}{priority}"
+class Place(NamedTuple):
+    """Where a queued job stands: 1 = next."""
+
+    line: int
+    """Place in its owner's own line (exact)."""
+    overall: int
+    """Estimated place among every user's dispatches (the fair order replayed)."""
+
+
+def queue_name(run: Run) -> str:
+    """Name the RQ queue for ``run``: its owner's line for its priority."""
+    return fair_queue_name(run.user_id, run.priority)
 
 
 def worker_queue_names() -> list[str]:
-    """Queues a worker listens on, in the order it reads them."""
-    return [CONTROL_QUEUE, *WORK_QUEUES]
+    """Queues a worker listens on through RQ itself; per-user queues go via the dispatcher."""
+    return [CONTROL_QUEUE]
+
+
+def remember_tier(connection: redis.Redis, user_id: int, tier: str) -> None:
+    """Tell the dispatcher a user's tier if it knows none (user-service sets it on change)."""
+    set_tier(connection, user_id, tier, overwrite=False)
 
 
 def enqueue(connection: redis.Redis, runs: Sequence[Run]) -> None:
-    """Push ``runs`` to their queues in one Redis transaction."""
+    """Push ``runs`` to their owners' lines in one Redis transaction."""
     if not runs:
         return
     by_queue: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
-        by_queue[queue_name(run.priority)].append(run)
+        by_queue[queue_name(run)].append(run)
     with connection.pipeline() as pipe:
         for name, queued in by_queue.items():
-            queue = Queue(name, connection=connection)
+            queue = FairQueue(name, connection=connection)
             queue.enqueue_many(
                 [
                     Queue.prepare_data(
@@ -139,21 +142,25 @@ def cancel_user_jobs(connection: redis.Redis, user_id: int) -> None:
     connection.sadd(DELETED_USERS_KEY, int(user_id))
 
 
-def _rank(priority: Any) -> Any:
-    return case({name: rank for rank, name in enumerate(PRIORITIES)}, value=priority, else_=1)
+def positions(
+    connection: redis.Redis, jobs: Sequence[Job], accepted: bool = False
+) -> dict[str, Place]:
+    """Return the :class:`Place` of each queued job in ``jobs`` that waits in its line.
 
-
-def positions(session: AnySession, jobs: Sequence[Job]) -> dict[str, int]:
-    """Return, for each queued job in ``jobs``, how many runs a worker takes before it
-    (1 = next), in one query over the queued jobs."""
-    ids = [job.id for job in jobs if job.status == QUEUED]
-    if not ids:
+    With ``accepted`` (the answer to a submission, before the push), a job not in its line
+    yet is placed as if pushed now. Otherwise such a job (one a worker has just picked, and
+    whose row does not say running yet) has no place."""
+    queued = [job for job in jobs if job.status == QUEUED and job.run_id]
+    if not queued:
         return {}
-    order = (_rank(Job.priority), Job.queued_at, Job.id)
-    line = (
-        select(Job.id, func.row_number().over(order_by=order).label("position"))
-        .where(Job.status == QUEUED)
-        .subquery()
-    )
-    rows = session.execute(select(line.c.id, line.c.position).where(line.c.id.in_(ids)))
-    return {job_id: int(place) for job_id, place in rows}
+    dispatcher = Dispatcher(connection, {})
+    with connection.pipeline(transaction=False) as pipe:
+        for job in queued:
+            appended = job.priority if accepted else ""
+            dispatcher.position(job.user_id, str(job.run_id), client=pipe, priority=appended)
+        found = pipe.execute()
+    return {
+        job.id: Place(int(place[0]) + 1, int(place[1]) + 1)
+        for job, place in zip(queued, found, strict=True)
+        if place is not None
+    }

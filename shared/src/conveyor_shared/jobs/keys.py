@@ -17,9 +17,6 @@ monitor thread, so the cancel happens within seconds even when every worker is b
 CONTROL_QUEUE = "jobs.control"
 """RQ queue of release jobs (scheduled through RQ's scheduler); workers read it first."""
 
-QUEUE_PREFIX = "jobs."
-"""Work queues are ``jobs.high``, ``jobs.normal`` and ``jobs.low``."""
-
 LEASE_KEY = "conveyor:jobs:lease:{job_id}"
 """Holds the run id while a live worker runs the job; expires if the worker dies."""
 

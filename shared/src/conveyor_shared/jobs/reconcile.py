@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import redis
 from sqlalchemy import select, update
 
+from ..fair import CLAIMED_KEY
 from . import dispatch, events, store
 from .keys import CANCEL_KEY, DELETED_USERS_KEY, LEASE_KEY
 from .models import Job, new_id, utcnow
@@ -79,8 +80,13 @@ def _release_overdue(session: AnySession, now: datetime, grace: float, report: R
     return released
 
 
-def _spent(status: str | None, started_at: str | None, now: datetime, lease: float) -> bool:
+def _spent(
+    status: str | None, started_at: str | None, picked_at: float | None, now: datetime,
+    lease: float,
+) -> bool:  # fmt: skip
     """Tell whether an RQ job's state means it will never reach ``claim``."""
+    if picked_at is not None and now.timestamp() - picked_at > lease:
+        return True  # the dispatcher handed it to a worker that died before starting it
     if status in WAITING_RQ_STATUSES:
         return False
     if status == "started" and started_at:
@@ -103,13 +109,14 @@ def _requeue_missing(
     with connection.pipeline(transaction=False) as pipe:
         for job in rows:
             pipe.hmget(f"rq:job:{job.run_id}", "status", "started_at")
-        states = pipe.execute() if rows else []
+            pipe.zscore(CLAIMED_KEY, str(job.run_id))
+        replies = pipe.execute() if rows else []
     missing = []
-    for job, (status, started_at) in zip(rows, states, strict=True):
+    for job, (status, started_at), picked_at in zip(rows, replies[::2], replies[1::2], strict=True):
         status, started_at = _text(status), _text(started_at)
         if status is None:
             missing.append(job)  # never reached Redis (or Redis lost it): same run id
-        elif _spent(status, started_at, now, lease):
+        elif _spent(status, started_at, picked_at, now, lease):
             fresh = new_id()
             renewed = session.execute(
                 update(Job)

@@ -80,10 +80,12 @@ class Events(MethodView):
     @blp.alt_response(503, description="This process has too many open streams")
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, args: dict[str, Any]) -> Response:
-        """Stream the caller's job events (Server-Sent Events; bearer or ?token= auth)"""
+        """Stream the caller's own job events, admins included (SSE; bearer or ?token= auth)"""
         claims = _claims(args.get("token"))
         if isinstance(claims, Response):
             return claims
+        # Only ever the caller's own stream, whatever the role: SPEC 4 says "to the signed-in
+        # user only"; admins watch everyone through /api/queue and rq-dashboard instead.
         user_id = int(claims["sub"])
         cursor = _cursor(user_id, args.get("last_event_id"))
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -97,7 +99,9 @@ class Events(MethodView):
             connection=streams.connection,
             user_id=user_id,
             cursor=cursor,
-            snapshot=lambda: snapshot.take(engine, user_id, stream_settings.snapshot_jobs),
+            snapshot=lambda: snapshot.take(
+                engine, streams.connection, user_id, stream_settings.snapshot_jobs
+            ),
             still_allowed=_revocation_check(app, claims),
             settings=stream_settings,
         )

@@ -37,6 +37,7 @@ class SnapshotJobSchema(ma.Schema):
     attempts = ma.fields.Integer()
     progress = ma.fields.Nested(ProgressSchema)
     queue_position = ma.fields.Integer(allow_none=True)
+    dispatches_ahead = ma.fields.Integer(allow_none=True)
     queued_at = ma.fields.DateTime(allow_none=True)
     time_queued_seconds = ma.fields.Float()
     started_at = ma.fields.DateTime(allow_none=True)

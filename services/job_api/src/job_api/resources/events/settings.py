@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,8 +68,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, float]:
             value = float(raw) if raw is not None else default
         except ValueError:
             raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
-        if not value > 0:
-            raise ConfigurationError(f"{name} must be positive, not {raw!r}")
+        if not (math.isfinite(value) and value > 0):
+            raise ConfigurationError(f"{name} must be a positive number, not {raw!r}")
         settings[name] = value
     return settings
 

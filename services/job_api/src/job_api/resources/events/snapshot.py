@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import redis
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ def _order() -> list[Any]:
     return [running_first, rank, Job.queued_at, Job.id]
 
 
-def _item(job: Job, position: int | None, now: datetime) -> dict[str, Any]:
+def _item(job: Job, place: dispatch.Place | None, now: datetime) -> dict[str, Any]:
     return {
         "id": job.id,
         "type": job.type,
@@ -35,7 +36,8 @@ def _item(job: Job, position: int | None, now: datetime) -> dict[str, Any]:
         "priority": job.priority,
         "attempts": job.attempts,
         "progress": {"percent": job.progress_percent, "message": job.progress_message},
-        "queue_position": position,
+        "queue_position": place.line if place else None,
+        "dispatches_ahead": place.overall - 1 if place else None,
         "queued_at": job.queued_at,
         "time_queued_seconds": job.time_queued(now),
         "started_at": job.started_at if job.status == RUNNING else None,
@@ -43,7 +45,7 @@ def _item(job: Job, position: int | None, now: datetime) -> dict[str, Any]:
     }
 
 
-def take(engine: Engine, user_id: int, limit: int) -> dict[str, Any]:
+def take(engine: Engine, connection: redis.Redis, user_id: int, limit: int) -> dict[str, Any]:
     """Return the snapshot of ``user_id``'s jobs, listing at most ``limit`` of them.
 
     Each call uses its own short session, so an open stream holds no database connection
@@ -69,7 +71,7 @@ def take(engine: Engine, user_id: int, limit: int) -> dict[str, Any]:
             )
         else:
             counts = {status: sum(job.status == status for job in jobs) for status in ACTIVE}
-        places = dispatch.positions(session, jobs)
+        places = dispatch.positions(connection, jobs)
         now = utcnow()
         items = [_item(job, places.get(job.id), now) for job in jobs]
     items.sort(key=lambda item: (item["status"] != RUNNING, item["queue_position"] or 0))

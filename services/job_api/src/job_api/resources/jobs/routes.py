@@ -87,7 +87,7 @@ class Jobs(MethodView):
         def handle() -> idempotency.Created:
             (job,) = submission.add_jobs([spec], principal, get_jwt(), batch=False)
             db.session.flush()
-            body = JobSchema().dump(with_positions([job])[0])
+            body = JobSchema().dump(with_positions([job], accepted=True)[0])
             return idempotency.Created(
                 201, body, f"/api/jobs/{job.id}", lambda: submission.dispatch_accepted([job])
             )

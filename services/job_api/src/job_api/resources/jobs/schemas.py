@@ -80,7 +80,20 @@ class ArtifactSchema(ma.Schema):
     url = ma.fields.Function(lambda job: f"/api/jobs/{job.id}/result")
 
 
-class JobSchema(ma.Schema):
+class PlaceSchema(ma.Schema):
+    """Where a queued job stands (set by ``access.with_positions``)."""
+
+    queue_position = ma.fields.Function(
+        lambda job: getattr(job, "queue_position", None),
+        metadata={"description": "While queued: place in the owner's own line (1 = next)."},
+    )
+    dispatches_ahead = ma.fields.Function(
+        lambda job: getattr(job, "dispatches_ahead", None),
+        metadata={"description": "While queued: estimated jobs (all users) dispatched first."},
+    )
+
+
+class JobSchema(PlaceSchema):
     """A job, as its owner (or an admin) sees it."""
 
     id = ma.fields.String()
@@ -104,7 +117,6 @@ class JobSchema(ma.Schema):
     finished_at = ma.fields.DateTime(allow_none=True)
     time_spent_seconds = ma.fields.Function(lambda job: job.time_spent())
     time_queued_seconds = ma.fields.Function(lambda job: job.time_queued())
-    queue_position = ma.fields.Function(lambda job: getattr(job, "queue_position", None))
     artifact = ma.fields.Function(
         lambda job: ArtifactSchema().dump(job) if job.artifact_name else None
     )

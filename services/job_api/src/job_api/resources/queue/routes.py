@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import current_principal
+from conveyor_shared.fair import PRIORITIES, Dispatcher, queue_name
 from conveyor_shared.jobs import dispatch
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.jobs.status import QUEUED, RUNNING, SCHEDULED, STATUSES
@@ -25,6 +26,9 @@ blp = Blueprint("queue", __name__, url_prefix="/api/queue", description="Queue o
 
 SHOWN_JOBS = 200
 """Most waiting or running jobs listed in a user's view."""
+
+SHOWN_LINES = 100
+"""Most users whose queues an admin's view lists (those next in the fair order first)."""
 
 
 def _user_view(user_id: int) -> dict[str, Any]:
@@ -43,10 +47,19 @@ def _user_view(user_id: int) -> dict[str, Any]:
     return {"jobs": ordered, "totals": {status: counts.get(status, 0) for status in STATUSES}}
 
 
+def _queue_names(dispatcher: Dispatcher) -> list[str]:
+    """The control queue, then the lines of the users next in the fair order."""
+    names = dispatch.worker_queue_names()
+    for user_id in dispatcher.next_users(SHOWN_LINES):
+        names += [queue_name(user_id, priority) for priority in PRIORITIES]
+    return names
+
+
 def _admin_view() -> dict[str, Any]:
     connection = get_redis()
+    dispatcher = Dispatcher(connection, {})
     queues = {}
-    for name in dispatch.worker_queue_names():
+    for name in _queue_names(dispatcher):
         queue = Queue(name, connection=connection)
         queues[name] = {
             "queued": queue.count,
@@ -69,6 +82,10 @@ def _admin_view() -> dict[str, Any]:
         for worker in Worker.all(connection=connection)
     ]
     return {
+        "fair": {
+            "active_users": dispatcher.active_users(),
+            "dispatches": dispatcher.dispatches(),
+        },
         "queues": queues,
         "statuses": {status: counts.get(status, 0) for status in STATUSES},
         "workers": workers,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..jobs.schemas import ProgressSchema
+from ..jobs.schemas import PlaceSchema, ProgressSchema
 
 
-class QueuedJobSchema(ma.Schema):
+class QueuedJobSchema(PlaceSchema):
     """One of the caller's waiting or running jobs."""
 
     id = ma.fields.String()
     type = ma.fields.String()
     status = ma.fields.String()
     priority = ma.fields.String()
-    queue_position = ma.fields.Function(lambda job: getattr(job, "queue_position", None))
     scheduled_for = ma.fields.DateTime(allow_none=True)
     time_queued_seconds = ma.fields.Function(lambda job: job.time_queued())
     time_spent_seconds = ma.fields.Function(lambda job: job.time_spent())
@@ -41,6 +40,11 @@ class WorkerSchema(ma.Schema):
 class AdminQueueSchema(ma.Schema):
     """An admin's view: totals per RQ queue, per status and per worker."""
 
+    fair = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Users with queued jobs, and dispatches made so far."},
+    )
     queues = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict())
     statuses = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     workers = ma.fields.List(ma.fields.Nested(WorkerSchema))
