@@ -43,7 +43,7 @@ format: install ## Fix what ruff can fix and format the code
 	$(BIN)/ruff format .
 
 typecheck: install ## mypy, one package at a time
-	@status=0; for dir in shared/src $(addsuffix /src,$(SERVICES)) infra/scripts infra/docker tests; do \
+	@status=0; for dir in shared/src $(addsuffix /src,$(SERVICES)) infra/scripts infra/docker tests bench; do \
 		echo "mypy $$dir"; $(BIN)/mypy --config-file mypy.ini $$dir || status=1; done; exit $$status
 
 migrate: install ## Apply user-service's (and job-api's) migrations to the local databases
@@ -54,10 +54,11 @@ migrate: install ## Apply user-service's (and job-api's) migrations to the local
 admin: install ## Make an admin: make admin USERNAME=… EMAIL=… PASSWORD=…
 	@$(BIN)/python infra/scripts/admin.py "$(USERNAME)" "$(EMAIL)" "$(PASSWORD)"
 
-bench: install ## Run the benchmarks in bench/ (when there are any)
-	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; \
-	elif [ -d bench ]; then $(BIN)/pytest bench; \
-	else echo "no bench/ yet"; fi
+bench: install ## Conveyor vs RQ, Celery, BullMQ (bench/README.md); writes var/reports/bench.md
+	$(BIN)/uv pip freeze --python $(BIN)/python --exclude-editable > $(VENV)/.bench-pins.txt
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c $(VENV)/.bench-pins.txt \
+		-r bench/requirements.txt
+	$(BIN)/python -m bench
 
 procfile: install ## Print the Procfile make run would use now
 	@$(BIN)/python infra/scripts/procfile.py

@@ -142,3 +142,25 @@ def test_one_process_serves_many_streams_and_still_answers_requests(
     finally:
         for sock in socks:
             sock.close()
+
+
+def test_concurrent_submissions_are_all_served(port: int, make_token: Callable[..., str]) -> None:
+    """With the shipped gunicorn settings (gthread on SQLite, gevent on PostgreSQL), parallel
+    POSTs, each a transaction followed by Redis calls, all succeed: none stalls the worker."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = json.dumps({"type": "timed", "payload": {"duration_seconds": 0}})
+
+    def submit(user_id: int) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            headers = {**support.bearer(make_token(user_id)), "Content-Type": "application/json"}
+            connection.request("POST", "/api/jobs", body=body, headers=headers)
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(submit, [n % 4 + 1 for n in range(64)]))
+    assert statuses == [201] * 64

@@ -1,5 +1,5 @@
 """gunicorn settings for job-api: gevent workers, so an open ``/api/events`` stream costs a
-greenlet, not a thread or a process.
+greenlet, not a thread or a process (gthread workers on SQLite, see ``worker_class``).
 
 Use: ``gunicorn -c python:job_api.gunicorn_conf 'job_api:create_app()'`` (flags given on the
 command line override these). Each setting can also be changed by an environment variable,
@@ -21,7 +21,18 @@ def _env(name: str, default: str) -> str:
 
 bind = _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8002')}")
 workers = int(_env("WEB_CONCURRENCY", "2"))
-worker_class = "gevent"
+
+
+def _sqlite() -> bool:
+    url = os.environ.get("DATABASE_URL", "")
+    return not url or url.startswith("sqlite")
+
+
+# On SQLite (local runs), threads instead of greenlets: SQLite waits for its write lock in C,
+# which under gevent stalls the whole worker, the lock holder included, until the busy
+# timeout. A thread per open stream is fine at local scale.
+worker_class = _env("GUNICORN_WORKER_CLASS", "gthread" if _sqlite() else "gevent")
+threads = int(_env("GUNICORN_THREADS", "256"))  # gthread only
 
 # Open connections one worker serves at once: every open event stream holds one.
 worker_connections = int(_env("GUNICORN_WORKER_CONNECTIONS", "1000"))

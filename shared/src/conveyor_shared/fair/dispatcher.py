@@ -11,7 +11,7 @@ import redis
 from rq import Queue
 
 from .queue import PRIORITIES, QUEUE_NAME_PREFIX, parse_queue_name
-from .scripts import ACTIVATE, FINISH, PICK, POSITION, PREFIX
+from .scripts import ACTIVATE, FINISH, PICK, POSITION, PREFIX, TIER
 
 DEFAULT_COST = 1.0
 """Seconds of worker time charged for a user's job before any of their jobs has finished."""
@@ -50,11 +50,7 @@ def set_tier(connection: Any, user_id: int | str, tier: str, overwrite: bool = T
     fills in the tier from the caller's token only when Redis knows none (a new or flushed key),
     so a token minted before a tier change cannot undo it.
     """
-    key = f"{PREFIX}user:{user_id}"
-    if overwrite:
-        connection.hset(key, "tier", tier)
-    else:
-        connection.hsetnx(key, "tier", tier)
+    TIER(keys=[], args=[PREFIX, str(user_id), tier, "1" if overwrite else "0"], client=connection)
 
 
 class Dispatcher:

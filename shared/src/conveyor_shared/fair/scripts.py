@@ -15,7 +15,9 @@ class LuaScript:
     """A script file run with EVALSHA (falling back to EVAL), on a client or a pipeline."""
 
     def __init__(self, name: str) -> None:
-        source = (files(__package__) / "lua" / f"{name}.lua").read_bytes()
+        folder = files(__package__) / "lua"
+        # Each script is sent whole, so the shared helpers go in front of every one.
+        source = (folder / "lib.lua").read_bytes() + (folder / f"{name}.lua").read_bytes()
         # Bytes need no client to encode them, so one Script serves every connection;
         # redis-py handles NOSCRIPT on clients and preloads scripts on pipelines.
         self.script = Script(None, source)  # type: ignore[arg-type]
@@ -28,3 +30,4 @@ ACTIVATE = LuaScript("activate")
 PICK = LuaScript("pick")
 FINISH = LuaScript("finish")
 POSITION = LuaScript("position")
+TIER = LuaScript("tier")

@@ -2,7 +2,6 @@
 -- so an idle user cannot bank credit while away. Records the user's tier when given.
 -- Every call also drops a token in the wake list, on which idle workers block (bounded).
 -- ARGV: prefix, user_id, tier ('' keeps the stored one)
-local function num(x) return string.format('%.17g', x) end  -- full precision, not %.14g
 local P, uid, tier = ARGV[1], ARGV[2], ARGV[3]
 local ukey = P .. 'user:' .. uid
 if tier ~= '' then redis.call('HSET', ukey, 'tier', tier) end
@@ -16,4 +15,8 @@ if pass < vtime then
   redis.call('HSET', ukey, 'pass', num(pass))
 end
 redis.call('ZADD', P .. 'active', num(pass), uid)
+-- Its rate joins the active sum, and its wait for a first turn starts now (see pick.lua).
+redis.call('HSET', ukey, 'rate', '0')
+refresh_rate(P, ukey, 1)
+redis.call('ZADD', P .. 'waiting', redis.call('GET', P .. 'dispatches') or 0, uid)
 return 1

@@ -3,23 +3,21 @@
 -- pop, the charge and the claim are one atomic step, whatever the number of workers.
 -- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name
 -- Returns {job_id, queue_name, user_id, charged_cost} or nil when nothing is queued.
-local function num(x) return string.format('%.17g', x) end  -- full precision, not %.14g
 local P, QP, now, default_cost, worker = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local priorities = {'high', 'normal', 'low'}
 -- Bounded: an active user whose lines were emptied behind our back (cancel) is dropped and
 -- the next one tried; 64 stale entries in a row is far beyond anything seen in practice.
--- Passes closer than half the smallest stride count as a tie, which goes to the user
--- served least recently: a few milliseconds of jitter in job times then cannot push a
--- low-weight user one turn further back.
+-- Passes closer than a tenth of the smallest stride count as a tie (rounding makes equal
+-- sums differ in the last bits), which goes to the user served least recently.
 local function tie_width()
   local heaviest = 1
   for _, weight in ipairs(redis.call('HVALS', P .. 'weights')) do
     heaviest = math.max(heaviest, tonumber(weight))
   end
-  return 0.5 * tonumber(redis.call('GET', P .. 'cost') or default_cost) / heaviest
+  return 0.1 * tonumber(redis.call('GET', P .. 'cost') or default_cost) / heaviest
 end
 local width = tie_width()
-for _ = 1, 64 do
+local function by_stride()
   local top = redis.call('ZRANGE', P .. 'active', 0, 0, 'WITHSCORES')
   if #top == 0 then return nil end
   local near = redis.call('ZRANGEBYSCORE', P .. 'active', top[2], num(tonumber(top[2]) + width),
@@ -29,6 +27,39 @@ for _ = 1, 64 do
     local served = tonumber(redis.call('HGET', P .. 'user:' .. candidate, 'served') or '0')
     if oldest == nil or served < oldest then uid, oldest = candidate, served end
   end
+  return uid
+end
+-- The starvation bound, enforced: the user served least recently (the 'waiting' set, by the
+-- dispatch number of their last turn) goes now if waiting longer would exceed its fair gap
+-- + 1 dispatches. Stride order keeps this from happening except when job-time jitter tips
+-- rounding; the check makes it a guarantee.
+local function starving()
+  local oldest = redis.call('ZRANGE', P .. 'waiting', 0, 0, 'WITHSCORES')
+  if #oldest == 0 then return nil end
+  local user, served = oldest[1], tonumber(oldest[2])
+  -- A user's share of dispatches is rate / (sum of rates), rate = weight / job cost; with
+  -- equal job costs the bound is (sum of weights / weight) + 1.
+  local rate = tonumber(redis.call('HGET', P .. 'user:' .. user, 'rate') or '0')
+  if rate <= 0 then return nil end
+  local total = tonumber(redis.call('GET', P .. 'rates') or '0')
+  local next_turn = tonumber(redis.call('GET', P .. 'dispatches') or '0') + 1
+  if next_turn - served >= math.floor(total / rate + 1e-9) + 1 then return user end
+  return nil
+end
+local function leave(user)
+  local ukey = P .. 'user:' .. user
+  redis.call('ZREM', P .. 'active', user)
+  redis.call('ZREM', P .. 'waiting', user)
+  local rate = redis.call('HGET', ukey, 'rate')
+  if rate then
+    redis.call('INCRBYFLOAT', P .. 'rates', num(-tonumber(rate)))
+    redis.call('HDEL', ukey, 'rate')
+  end
+  if redis.call('ZCARD', P .. 'active') == 0 then redis.call('SET', P .. 'rates', '0') end
+end
+for _ = 1, 64 do
+  local uid = starving() or by_stride()
+  if not uid then return nil end
   local ukey = P .. 'user:' .. uid
   local pass = tonumber(redis.call('HGET', ukey, 'pass') or '0')
   local job_id, queue_name, left = false, nil, 0
@@ -44,25 +75,28 @@ for _ = 1, 64 do
     local tier = redis.call('HGET', ukey, 'tier') or 'free'
     local weight = tonumber(redis.call('HGET', P .. 'weights', tier) or '1')
     -- A user whose jobs have never finished is charged what jobs cost on average lately.
-    local cost = tonumber(redis.call('HGET', ukey, 'cost') or redis.call('GET', P .. 'cost')
-                          or default_cost)
+    local own = redis.call('HGET', ukey, 'cost')
+    local guess = own and '0' or '1'
+    local cost = tonumber(own or redis.call('GET', P .. 'cost') or default_cost)
     redis.call('SET', P .. 'vtime', num(pass))
     local new_pass = pass + cost / weight
     redis.call('HSET', ukey, 'pass', num(new_pass))
+    local turn = redis.call('INCR', P .. 'dispatches')
     if left > 0 then
       redis.call('ZADD', P .. 'active', num(new_pass), uid)
+      redis.call('ZADD', P .. 'waiting', turn, uid)
     else
-      redis.call('ZREM', P .. 'active', uid)
+      leave(uid)
     end
     redis.call('ZADD', P .. 'claimed', num(now), job_id)
     redis.call('HSET', P .. 'claim:' .. job_id, 'user', uid, 'cost', num(cost),
-               'queue', queue_name, 'worker', worker, 'at', num(now))
-    redis.call('HSET', ukey, 'served', redis.call('INCR', P .. 'dispatches'))
+               'queue', queue_name, 'worker', worker, 'at', num(now), 'guess', guess)
+    redis.call('HSET', ukey, 'served', turn)
     -- The last 1,000 dispatches' owners, in order: the exact order any number of workers saw.
     redis.call('RPUSH', P .. 'recent', uid)
     redis.call('LTRIM', P .. 'recent', -1000, -1)
     return {job_id, queue_name, uid, num(cost)}
   end
-  redis.call('ZREM', P .. 'active', uid)
+  leave(uid)
 end
 return nil

@@ -1,0 +1,1 @@
+"""Baselines served with the same gunicorn settings as job-api."""
