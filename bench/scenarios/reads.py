@@ -1,8 +1,11 @@
 """(f) ``GET /api/jobs/{id}`` through nginx: job-api as configured vs its cache turned off.
 
 "Cached" is job-api's default configuration; "uncached" is the same app built with
-``CACHE_TYPE=NullCache`` (Flask-Caching's no-op backend). Both run side by side on the same
-database, each behind its own nginx with the project's gateway config, alternating runs.
+``CACHE_TYPE=NullCache`` (Flask-Caching's no-op backend; ``JOB_CACHE_ENABLED=0`` sets the same
+from the environment), which also skips the version lookups, so it reads as before the cache.
+Both run side by side on the same database, each behind its own nginx with the project's
+gateway config, alternating runs. The job read has completed (when a worker exists), so its
+cached answer stays valid for the whole run.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ class LocalStack:
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
 
     def start(self) -> LocalStack:
-        """Launch the stack and wait until the gateway routes to user-service."""
+        """Launch the stack and wait until the gateway routes to user-service and job-api."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("wb") as log:
             self.process = subprocess.Popen(
@@ -153,10 +153,11 @@ class LocalStack:
     def _ready(self) -> bool:
         try:
             gateway = http("GET", f"{self.url}/healthz", timeout=2)
-            docs = http("GET", f"{self.url}/docs/users/openapi.json", timeout=2)
+            users = http("GET", f"{self.url}/docs/users/openapi.json", timeout=2)
+            jobs = http("GET", f"{self.url}/docs/jobs/openapi.json", timeout=2)
         except (urllib.error.URLError, OSError):
             return False
-        return gateway.status == 200 and docs.status == 200
+        return gateway.status == users.status == jobs.status == 200
 
     def stop(self) -> list[int]:
         """Stop gracefully; kill and return the pids of anything that outlived it."""

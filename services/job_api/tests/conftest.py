@@ -10,7 +10,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, text
+from sqlalchemy import delete, event, text
 
 from conveyor_shared.jobs.models import Base, Job
 from conveyor_shared.jobs.testing import WorkerFleet
@@ -72,6 +72,33 @@ def app(
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def uncached(app: Flask, jwt_keys: tuple[str, str], tmp_path: Path) -> Iterator[Flask]:
+    """A second job-api on the same database and Redis, built with its cache off."""
+    config = _config(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"], jwt_keys,
+                     tmp_path)  # fmt: skip
+    other = create_app({**config, "CACHE_TYPE": "NullCache"})
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement ``app`` sends from now on."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ def timed(duration: float = 0.0, **fields: Any) -> dict[str, Any]:
 
 
 def finish(app: Any, job_id: str, status: str = "completed", artifact: bytes | None = None) -> None:
-    """Move a job to ``status`` as a worker would (pick, claim, then end), without a worker."""
+    """Move a job to ``status`` as a worker would (pick, claim, end, announce), without one."""
     from pathlib import Path
 
     from conveyor_shared.fair import FairQueue, queue_name
-    from conveyor_shared.jobs import store
+    from conveyor_shared.jobs import events, store
     from conveyor_shared.jobs.models import utcnow
     from conveyor_shared.redis_client import get_redis
     from job_api.extensions import db
@@ -55,3 +55,6 @@ def finish(app: Any, job_id: str, status: str = "completed", artifact: bytes | N
             store.fail(db.session, job_id, run_id, error="boom", elapsed=0.1, now=utcnow(),
                        retry_in=None)  # fmt: skip
         db.session.commit()
+        changed = store.fetch(db.session, job_id)
+        assert changed is not None
+        events.publish(get_redis(), changed)

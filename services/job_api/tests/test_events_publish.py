@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from conveyor_shared import events
+from conveyor_shared import events, versions
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.redis_client import connect
 from conveyor_shared.testing import free_port
@@ -166,3 +166,37 @@ def test_publish_jobs_sends_one_event_per_job(connection: redis.Redis) -> None:
 
     found = events.read(connection, 7, events.FIRST_ID)
     assert [event.type for event in found] == [events.JOB_QUEUED, events.JOB_SCHEDULED]
+
+
+def test_publish_gives_the_users_jobs_a_new_version(connection: redis.Redis) -> None:
+    assert versions.current(connection, 7) == versions.NO_VERSION
+    events.publish(connection, 7, events.JOB_QUEUED, {})
+    first = versions.current(connection, 7)
+    events.publish(connection, 7, events.JOB_PROGRESS, {})
+    assert versions.NO_VERSION != first != versions.current(connection, 7)
+    assert versions.current(connection, 8) == versions.NO_VERSION
+    assert 0 < connection.ttl(versions.key(7)) <= versions.VERSION_TTL_SECONDS
+
+
+def test_publish_on_a_pipeline_changes_the_version_at_execute(connection: redis.Redis) -> None:
+    with connection.pipeline(transaction=False) as pipe:
+        events.publish(pipe, 7, events.JOB_QUEUED, {})
+        assert versions.current(connection, 7) == versions.NO_VERSION
+        pipe.execute()
+    assert versions.current(connection, 7) != versions.NO_VERSION
+
+
+def test_publish_jobs_renews_each_users_stream_and_version_once(connection: redis.Redis) -> None:
+    with connection.pipeline(transaction=False) as pipe:
+        events.publish_jobs(pipe, [make_job("queued"), make_job("queued"), make_job("queued", 8)])
+        commands = [args[0] for args, _options in pipe.command_stack]
+        pipe.execute()
+    assert commands.count("XADD") == 3
+    assert commands.count("EXPIRE") == commands.count("SET") == 2
+    assert versions.current(connection, 8) != versions.NO_VERSION
+
+
+def test_touch_changes_the_version_without_an_event(connection: redis.Redis) -> None:
+    versions.touch(connection, 7)
+    assert versions.current(connection, 7) != versions.NO_VERSION
+    assert connection.exists(events.stream_key(7)) == 0

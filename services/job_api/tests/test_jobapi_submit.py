@@ -40,6 +40,30 @@ def test_submit_answers_201_with_location(client: FlaskClient, auth: Auth) -> No
     assert job["progress"] == {"percent": 0.0, "message": None}
 
 
+def test_submit_places_each_job_in_its_owners_line(client: FlaskClient, auth: Auth) -> None:
+    places = [
+        client.post("/api/jobs", json=timed(0, priority=priority), headers=auth(1)).get_json()[
+            "queue_position"
+        ]
+        for priority in ("normal", "normal", "high", "low", "normal")
+    ]
+    assert places == [1, 2, 1, 4, 4]  # higher priorities first; each job as it was pushed
+
+
+def test_submit_leaves_the_overall_estimate_to_get(client: FlaskClient, auth: Auth) -> None:
+    job = client.post("/api/jobs", json=timed(0), headers=auth(1)).get_json()
+    assert job["dispatches_ahead"] is None
+    assert client.get(f"/api/jobs/{job['id']}", headers=auth(1)).get_json()["dispatches_ahead"] == 0
+
+
+@pytest.mark.parametrize("key", [None, "batch-key"])
+def test_batch_places_every_job(client: FlaskClient, auth: Auth, key: str | None) -> None:
+    headers = auth(1) if key is None else {**auth(1), "Idempotency-Key": key}
+    body = {"jobs": [timed(0), timed(0, priority="high"), timed(0), timed(0, delay_seconds=60)]}
+    jobs = client.post("/api/jobs/batch", json=body, headers=headers).get_json()["jobs"]
+    assert [job["queue_position"] for job in jobs] == [2, 1, 3, None]
+
+
 def test_submitted_job_is_committed_and_enqueued(
     app: Flask, client: FlaskClient, auth: Auth, count_jobs: Callable[[], int]
 ) -> None:

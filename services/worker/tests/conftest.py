@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_shared.jobs import dispatch, store
 from conveyor_shared.jobs.db import make_engine
 from conveyor_shared.jobs.models import Base, Job
-from conveyor_shared.jobs.testing import WorkerFleet
+from conveyor_shared.jobs.testing import FAST_SETTINGS, WorkerFleet
+from worker import config, runtime
+from worker.process import ConveyorWorker
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +88,21 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, str
         "VAR_DIR": str(tmp_path / "var"),
         "LOG_DIR": "",
     }
+
+
+@pytest.fixture
+def burst(settings: dict[str, str]) -> Iterator[Callable[[], None]]:
+    """Run a burst worker in this process until the queues are empty."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)}
+    rt = runtime.configure(config.load({**FAST_SETTINGS, **settings}))
+
+    def work() -> None:
+        ConveyorWorker.create(rt).work(burst=True)
+
+    yield work
+    runtime.reset()
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,24 +13,6 @@ from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_shared.jobs.models import Job, JobInput
-from conveyor_shared.jobs.testing import FAST_SETTINGS
-from worker import config, runtime
-from worker.process import ConveyorWorker
-
-
-@pytest.fixture
-def burst(settings: dict[str, str]) -> Iterator[Callable[[], None]]:
-    """Run a burst worker in this process until the queues are empty."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)}
-    rt = runtime.configure(config.load({**FAST_SETTINGS, **settings}))
-
-    def work() -> None:
-        ConveyorWorker.create(rt).work(burst=True)
-
-    yield work
-    runtime.reset()
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
 
 
 def _png(width: int, height: int, mode: str = "RGBA") -> bytes:

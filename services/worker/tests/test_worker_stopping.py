@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import redis
 from rq.command import send_stop_job_command
+from rq.job import Job as RQJob
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_shared.jobs import store
@@ -54,6 +55,9 @@ def test_stop_job_command_cancels_a_running_job(
     workers.start(1)
     job = submit({"duration_seconds": 30}, max_retries=3)
     running = wait_for(_in(row, job.id, "running"), what="job to run")
+    rq_job = RQJob.key_for(running.run_id or "")
+    # RQ's command needs the job to show its worker, as RQ itself records it at start.
+    wait_for(lambda: connection.hget(rq_job, "worker_name"), what="RQ to show the worker")
     assert _cancel(sessions, job.id) == "stopping"
     send_stop_job_command(connection, running.run_id or "")
     started = time.monotonic()

@@ -7,6 +7,10 @@ caller's own stream with :func:`read` and relays each entry as a Server-Sent Eve
 left off. One stream per user means a reader can only ever see its own user's events.
 
 Each entry has two fields: ``type`` (one of :data:`TYPES`) and ``data`` (a JSON object).
+
+Every publish also gives the user's jobs a new version (:mod:`conveyor_shared.versions`) in
+the same round trip: job-api keys its cached reads by it, so a change made anywhere retires
+them. A change that has no event (a deleted job) calls :func:`versions.touch` itself.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
+from . import versions
 from .jobs.models import Job, utcnow
 
 logger = logging.getLogger(__name__)
@@ -114,6 +119,34 @@ def _encode(value: object) -> str:
     return str(value)
 
 
+def _fields(type: str, data: Mapping[str, Any]) -> dict[str, str]:
+    if type not in TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    return {"type": type, "data": json.dumps(dict(data), default=_encode, separators=(",", ":"))}
+
+
+def _append(pipe: Pipeline, user_id: int, entries: list[dict[str, str]], maxlen: int) -> None:
+    """Queue ``entries`` on one user's stream, then one TTL renewal and one new version."""
+    key = stream_key(user_id)
+    for fields in entries:
+        pipe.xadd(key, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
+    pipe.expire(key, STREAM_TTL_SECONDS)
+    versions.touch(pipe, user_id)
+
+
+def _send(
+    target: redis.Redis | Pipeline, entries: Mapping[int, list[dict[str, str]]], maxlen: int
+) -> None:
+    """Queue each user's ``entries`` on a pipeline, or send them all in one round trip."""
+    if isinstance(target, Pipeline):
+        for user_id, fields in entries.items():
+            _append(target, user_id, fields, maxlen)
+        return
+    with target.pipeline(transaction=False) as pipe:
+        _send(pipe, entries, maxlen)
+        pipe.execute()
+
+
 def publish(
     connection_or_pipeline: redis.Redis | Pipeline,
     user_id: int,
@@ -128,18 +161,7 @@ def publish(
     (batch many events in one round trip); given a client, they are sent at once. Redis
     errors propagate: the SQL row is the truth, so callers usually log and carry on.
     """
-    if type not in TYPES:
-        raise ValueError(f"unknown event type {type!r}")
-    key = stream_key(user_id)
-    fields = {"type": type, "data": json.dumps(dict(data), default=_encode, separators=(",", ":"))}
-    if isinstance(connection_or_pipeline, Pipeline):
-        connection_or_pipeline.xadd(key, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
-        connection_or_pipeline.expire(key, STREAM_TTL_SECONDS)
-        return
-    with connection_or_pipeline.pipeline(transaction=False) as pipe:
-        pipe.xadd(key, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
-        pipe.expire(key, STREAM_TTL_SECONDS)
-        pipe.execute()
+    _send(connection_or_pipeline, {user_id: [_fields(type, data)]}, maxlen)
 
 
 def job_data(job: Job, progress: tuple[float, str | None] | None = None) -> dict[str, Any]:
@@ -203,12 +225,13 @@ def publish_progress(
         logger.warning("could not publish job progress", extra={"error": str(error)})
 
 
-def publish_jobs(connection: redis.Redis, jobs: Iterable[Job]) -> None:
-    """Announce each job's current status, all in one round trip (a batch submission)."""
-    with connection.pipeline(transaction=False) as pipe:
-        for job in jobs:
-            publish_job(pipe, job)
-        pipe.execute()
+def publish_jobs(connection_or_pipeline: redis.Redis | Pipeline, jobs: Iterable[Job]) -> None:
+    """Announce each job's current status in one round trip (or on the caller's pipeline)."""
+    entries: dict[int, list[dict[str, str]]] = {}
+    for job in jobs:
+        fields = _fields(STATUS_EVENTS[job.status], job_data(job))
+        entries.setdefault(job.user_id, []).append(fields)
+    _send(connection_or_pipeline, entries, STREAM_MAXLEN)
 
 
 def _text(value: bytes | str) -> str:

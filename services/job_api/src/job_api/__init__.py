@@ -13,7 +13,7 @@ from conveyor_shared.errors import problem
 from conveyor_shared.jobs import settings as job_settings
 from conveyor_shared.jobs.db import configure_sqlite, engine_options
 
-from . import cli, metrics
+from . import caching, cli, group_commit, metrics, submission
 from .exceptions import JobApiError
 from .extensions import db, migrate
 from .resources import events, jobs, queue
@@ -42,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db)
+    caching.init_app(app)
+    group_commit.init_app(app, submission.commit_group)
     cli.init_app(app)
     metrics.init_app(app)
     api = Api(app, docs_prefix="/docs/jobs")

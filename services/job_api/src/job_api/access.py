@@ -33,15 +33,18 @@ def get_job(job_id: str) -> Job:
     return job
 
 
-def with_positions(jobs: Iterable[Job], accepted: bool = False) -> list[Job]:
-    """Attach ``queue_position`` and ``dispatches_ahead`` to each queued job (for the schemas).
-
-    ``accepted``: the jobs were just accepted and are not in Redis yet; place them as if
-    pushed now."""
+def with_positions(jobs: Iterable[Job]) -> list[Job]:
+    """Attach ``queue_position`` and ``dispatches_ahead`` to each queued job (for the schemas)."""
     listed = list(jobs)
-    places = dispatch.positions(get_redis(), listed, accepted=accepted)
+    places = dispatch.positions(get_redis(), listed)
     for job in listed:
         place = places.get(job.id)
         job.queue_position = place.line if place else None  # type: ignore[attr-defined]
         job.dispatches_ahead = place.overall - 1 if place else None  # type: ignore[attr-defined]
     return listed
+
+
+def release_database() -> None:
+    """End the request's SQL transaction before Redis I/O (on SQLite it holds the write lock);
+    loaded rows keep their values."""
+    db.session.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_caching import Cache
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
@@ -14,5 +15,8 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 # The jobs tables are declared in the shared library (the worker uses them too); giving
 # Flask-SQLAlchemy their metadata lets Flask-Migrate and ``create_all`` see every table.
-db = SQLAlchemy(metadata=Base.metadata)
+# Rows keep their values after a commit: answering from them must not read them again, which
+# would open a new transaction (on SQLite, the write lock) during the Redis work that follows.
+db = SQLAlchemy(metadata=Base.metadata, session_options={"expire_on_commit": False})
 migrate = Migrate(directory=MIGRATIONS_DIR)
+cache = Cache()

@@ -16,22 +16,24 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from flask import Response, request
 from flask import json as flask_json
+from redis.commands.core import Script
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from conveyor_shared.jobs import store
 from conveyor_shared.jobs.keys import IDEMPOTENCY_LOCK_KEY
 from conveyor_shared.jobs.models import utcnow
 from conveyor_shared.redis_client import get_redis
 
+from . import group_commit, submission
 from .exceptions import Conflict, Unprocessable
 from .extensions import db
 from .models import IdempotencyKey
+from .submission import Created
 
 HEADER = "Idempotency-Key"
 """Request header that carries the key."""
@@ -44,15 +46,11 @@ LOCK_SECONDS = 60
 
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
-
-@dataclass
-class Created:
-    """A response a handler produced, not yet committed, and what to do after the commit."""
-
-    status: int
-    body: Any
-    location: str | None = None
-    after_commit: Callable[[], None] = field(default=lambda: None)
+# Delete the lock only if it is still ours, in one round trip.
+_UNLOCK = Script(
+    None,  # type: ignore[arg-type]
+    b"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+)
 
 
 def _digest() -> str:
@@ -96,19 +94,21 @@ def _replay(user_id: int, key: str, digest: str) -> Response | None:
 
 
 def respond(user_id: int, handle: Callable[[], Created]) -> Response:
-    """Run ``handle`` at most once per idempotency key, commit, and answer."""
+    """Run ``handle`` at most once per idempotency key, commit, and answer.
+
+    No SQL transaction stays open across Redis I/O: on SQLite it would hold the write lock."""
     key = request.headers.get(HEADER)
-    if key is None:
+    if key is None:  # nothing to remember: commit with the requests arriving meanwhile
         created = handle()
-        db.session.commit()
-        created.after_commit()
-        return _response(created.status, flask_json.dumps(created.body), created.location, False)
+        body = flask_json.dumps(created.render(group_commit.submit(created.accepted)))
+        return _response(created.status, body, created.location, False)
     if not _VALID_KEY.match(key):
         raise Unprocessable(
             "Invalid Idempotency-Key.", errors={HEADER: ["Must be 1-255 visible ASCII characters."]}
         )
     digest = _digest()
     known = _replay(user_id, key, digest)
+    db.session.rollback()
     if known is not None:
         return known
     lock_key = IDEMPOTENCY_LOCK_KEY.format(
@@ -117,18 +117,20 @@ def respond(user_id: int, handle: Callable[[], Created]) -> Response:
     token = uuid.uuid4().hex
     redis = get_redis()
     if not redis.set(lock_key, token, nx=True, ex=LOCK_SECONDS):
-        db.session.rollback()  # see the first request's commit if it has happened since
-        known = _replay(user_id, key, digest)
+        known = _replay(user_id, key, digest)  # the first request may have committed since
         if known is not None:
             return known
         raise Conflict("A request with this Idempotency-Key is still being handled.")
     try:
-        db.session.rollback()
         known = _replay(user_id, key, digest)
+        db.session.rollback()  # the rows below are only added, so no transaction is open
         if known is not None:
             return known
         created = handle()
-        body = flask_json.dumps(created.body)
+        accepted = created.accepted
+        # The stored answer is the first answer, so it is made before the push (and commit).
+        body = flask_json.dumps(created.render(submission.estimate_places(accepted.jobs)))
+        store.insert(db.session, accepted.jobs, accepted.inputs)
         db.session.add(
             IdempotencyKey(
                 user_id=user_id,
@@ -148,8 +150,7 @@ def respond(user_id: int, handle: Callable[[], Created]) -> Response:
             if known is not None:
                 return known
             raise Conflict("A request with this Idempotency-Key is still being handled.") from None
-        created.after_commit()
+        submission.dispatch_accepted(accepted.jobs, [accepted.caller])
         return _response(created.status, body, created.location, replayed=False)
     finally:
-        if redis.get(lock_key) == token.encode():
-            redis.delete(lock_key)
+        _UNLOCK(keys=[lock_key], args=[token], client=redis)

@@ -115,6 +115,9 @@ SCHEMAS: dict[str, type[ma.Schema]] = {
 }
 assert set(SCHEMAS) == set(TYPES)
 
+# One instance per type: building a schema costs twice what loading a payload does.
+_LOADERS = {job_type: schema() for job_type, schema in SCHEMAS.items()}
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -139,7 +142,7 @@ def _load_image(data: dict[str, Any]) -> Loaded:
 
 def load_payload(job_type: str, data: Any) -> Loaded:
     """Validate ``data`` for ``job_type``; raise ``ValidationError`` keyed by payload field."""
-    loaded = SCHEMAS[job_type]().load(data)
+    loaded = _LOADERS[job_type].load(data)
     if job_type == "image":
         return _load_image(loaded)
     if job_type == "export":

@@ -4,19 +4,24 @@ Rows are added to the session here and committed by the caller (with the idempot
 record, in one transaction); only after that commit does :func:`dispatch_accepted` touch
 Redis. A crash or a Redis outage between the two loses nothing: the reconciler
 (``conveyor_shared.jobs.reconcile``) enqueues committed rows that never reached Redis.
+
+The answer places each queued job in its owner's own line from the line lengths (O(1),
+whatever the backlog); ``GET /api/jobs/{id}`` gives the estimate across all users too.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 from flask import current_app
 
 from conveyor_shared import events
-from conveyor_shared.auth import Principal, current_principal
+from conveyor_shared.auth import Principal
+from conveyor_shared.fair import execute_pipeline
 from conveyor_shared.jobs import dispatch, store
 from conveyor_shared.jobs.models import Job, JobInput, utcnow
 from conveyor_shared.jobs.status import QUEUED, SCHEDULED
@@ -43,10 +48,19 @@ def _check(spec: dict[str, Any], principal: Principal, claims: dict[str, Any]) -
     return errors
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """Valid jobs of one request, built but not stored yet, with their inputs and caller."""
+
+    jobs: list[Job]
+    inputs: list[JobInput]
+    caller: Principal
+
+
 def add_jobs(
     specs: Sequence[dict[str, Any]], principal: Principal, claims: dict[str, Any], *, batch: bool
-) -> list[Job]:
-    """Validate ``specs`` against the caller and add their rows; all or none."""
+) -> Accepted:
+    """Validate ``specs`` against the caller and build their rows; all or none."""
     errors = {str(i): e for i, spec in enumerate(specs) if (e := _check(spec, principal, claims))}
     if errors:
         raise Unprocessable(
@@ -55,11 +69,10 @@ def add_jobs(
     now = utcnow()
     fallback = current_app.config["JOB_DEFAULT_TIMEOUT"]
     request_id = current_request_id()
-    jobs = []
+    jobs, inputs = [], []
     for spec in specs:
         loaded: Loaded = spec["loaded"]
-        job = store.create(
-            db.session,
+        job = store.build(
             store.NewJob(
                 user_id=principal.id,
                 type=spec["type"],
@@ -77,30 +90,89 @@ def add_jobs(
             now,
         )
         if loaded.blob is not None:
-            db.session.add(JobInput(job_id=job.id, data=loaded.blob))
+            inputs.append(JobInput(job_id=job.id, data=loaded.blob))
         jobs.append(job)
-    return jobs
+    return Accepted(jobs, inputs, principal)
 
 
-def dispatch_accepted(jobs: Sequence[Job], connection: redis.Redis | None = None) -> None:
-    """Hand committed jobs to Redis; on failure leave them to the reconciler."""
-    connection = connection or get_redis()
+def commit_group(group: Sequence[Accepted]) -> Mapping[str, int]:
+    """Store the jobs of several requests in one transaction, then hand them to Redis in
+    one more (see :mod:`.group_commit`); return the place of each queued job."""
+    jobs = [job for accepted in group for job in accepted.jobs]
     try:
-        caller = current_principal()
-        if caller.tier and any(job.user_id == caller.id for job in jobs):
-            dispatch.remember_tier(connection, caller.id, caller.tier)
-        dispatch.enqueue(connection, [dispatch.Run.of(job) for job in jobs if job.status == QUEUED])
-        dispatch.schedule_releases(
-            connection,
-            [
-                (job.id, job.scheduled_for)
-                for job in jobs
-                if job.status == SCHEDULED and job.scheduled_for
-            ],
-        )
-        events.publish_jobs(connection, jobs)  # job.queued / job.scheduled for GET /api/events
+        store.insert(db.session, jobs, [each for accepted in group for each in accepted.inputs])
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return dispatch_accepted(jobs, [accepted.caller for accepted in group])
+
+
+def dispatch_accepted(
+    jobs: Sequence[Job], callers: Sequence[Principal] = (), connection: redis.Redis | None = None
+) -> Mapping[str, int]:
+    """Hand committed jobs to Redis; return each queued one's place in its owner's line.
+
+    One transaction: the callers' tiers, the pushes (which activate their owners), the line
+    lengths that place them, and the events. On failure leave the jobs to the reconciler."""
+    connection = connection or get_redis()
+    runs = [dispatch.Run.of(job) for job in jobs if job.status == QUEUED]
+    lines = dispatch.LinePlaces(runs)
+    try:
+        with connection.pipeline() as pipe:
+            for caller_id, tier in {(caller.id, caller.tier) for caller in callers if caller.tier}:
+                dispatch.remember_tier(pipe, caller_id, tier)
+            dispatch.enqueue(connection, runs, pipeline=pipe)
+            start = len(pipe)
+            count = lines.queue(pipe)
+            events.publish_jobs(pipe, jobs)  # job.queued / job.scheduled for GET /api/events
+            due = [(job.id, job.scheduled_for) for job in jobs if job.status == SCHEDULED]
+            dispatch.schedule_releases(connection, [(job_id, at) for job_id, at in due if at], pipe)
+            replies = execute_pipeline(connection, pipe)
     except redis.RedisError as error:
         logger.warning(
             "jobs committed but not enqueued; the reconciler will enqueue them",
             extra={"jobs": len(jobs), "error": str(error)},
         )
+        return {}
+    return lines.read_after(replies[start : start + count])
+
+
+def estimate_places(
+    jobs: Sequence[Job], connection: redis.Redis | None = None
+) -> Mapping[str, int]:
+    """Place jobs not pushed yet as if pushed now (for an answer stored before the push)."""
+    lines = dispatch.LinePlaces([dispatch.Run.of(job) for job in jobs if job.status == QUEUED])
+    try:
+        with (connection or get_redis()).pipeline(transaction=False) as pipe:
+            lines.queue(pipe)
+            return lines.read_before(pipe.execute())
+    except redis.RedisError as error:
+        logger.warning("queue places not estimated", extra={"error": str(error)})
+        return {}
+
+
+def place(jobs: Sequence[Job], places: Mapping[str, int]) -> list[Job]:
+    """Attach each job's place for the schemas; the fair order is not estimated here."""
+    for job in jobs:
+        job.queue_position = places.get(job.id)  # type: ignore[attr-defined]
+        job.dispatches_ahead = None  # type: ignore[attr-defined]
+    return list(jobs)
+
+
+@dataclass(frozen=True)
+class Created:
+    """A handler's answer about the jobs it built, before they are stored."""
+
+    status: int
+    location: str | None
+    accepted: Accepted
+    render: Callable[[Mapping[str, int]], Any]
+    """The body, given the place of each queued job in its owner's line."""
+
+
+def created(
+    accepted: Accepted, render: Callable[[list[Job]], Any], location: str | None = None
+) -> Created:
+    """Describe the answer to a submission (not stored yet) for ``idempotency.respond``."""
+    return Created(201, location, accepted, lambda places: render(place(accepted.jobs, places)))

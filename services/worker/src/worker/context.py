@@ -41,14 +41,36 @@ class JobContext:
         self.request_id = job.request_id
         self.started = time.monotonic()
         self.bookkeeping = 0.0
-        """Seconds spent recording progress: the platform's time, not charged to the owner."""
+        """Seconds spent recording progress: the platform's time, not the job's."""
+        self._body: tuple[float, float | None] | None = None
         self._interval = float(runtime.config["JOB_PROGRESS_INTERVAL"])
-        self._last_report = 0.0
+        # The first report comes an interval into the run: a job shorter than that writes
+        # none (its start and end say it all).
+        self._last_report = self.started
 
     @property
     def elapsed(self) -> float:
         """Seconds since this attempt started."""
         return time.monotonic() - self.started
+
+    def enter_body(self) -> None:
+        """The handler starts now."""
+        self._body = (time.monotonic(), None)
+
+    def leave_body(self) -> None:
+        """The handler has returned or raised."""
+        if self._body is not None:
+            self._body = (self._body[0], time.monotonic())
+
+    @property
+    def run_seconds(self) -> float:
+        """Seconds the handler has run (its progress reports included): the attempt's
+        recorded run time. The claim and the record of the end are the platform's, not the
+        job's: under a busy database they wait on the SQL write lock."""
+        if self._body is None:
+            return 0.0
+        began, ended = self._body
+        return (ended or time.monotonic()) - began
 
     def progress(self, percent: float, message: str | None = None, *, force: bool = False) -> None:
         """Record progress (at most every ``JOB_PROGRESS_INTERVAL`` unless ``force``).
@@ -60,6 +82,8 @@ class JobContext:
             return
         self._last_report = now
         try:
+            if self.runtime.monitor is not None:
+                self.runtime.monitor.announce_now()  # the start before the first progress
             with self.runtime.sessions() as session:
                 current = store.report_progress(session, self.job_id, self.run_id, percent, message)
                 session.commit()

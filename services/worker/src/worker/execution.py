@@ -1,30 +1,61 @@
-"""The RQ job functions: ``run(job_id, run_id)`` runs one attempt; ``release(job_id)``
-moves a scheduled job to its queue when RQ's scheduler says its time has come.
+"""Running one attempt of a job: claim the row, run the handler, record how it ended.
 
-``run`` claims the row first (a conditional UPDATE): a duplicate delivery, a stale run or a
-canceled job finds nothing to claim and returns at once, so a job runs once even when RQ
-delivers it twice. Then it runs the handler for the job's type and records how it ended;
-the error is re-raised so RQ (and rq-dashboard) see the attempt as failed too.
+:func:`attempt` claims the row first (one conditional ``UPDATE … RETURNING``): a duplicate
+delivery, a stale run or a canceled job finds nothing to claim and returns at once, so a
+job runs once even when it is delivered twice. Then it runs the handler for the job's type
+and records how it ended. Redis work at each edge of the run (the event, the lease, the
+cancel check; at the end also the caller's own, such as the fair dispatcher's charge) goes
+in one pipeline: one round trip per edge.
+
+The worker calls :func:`attempt` directly for a run the fair dispatcher picked. The RQ job
+functions are :func:`run` (the same attempt, for a run RQ itself delivers) and
+:func:`release` (RQ's scheduler moving a scheduled job to its queue).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import redis
+from redis.exceptions import NoScriptError
+
+from conveyor_shared import events as streams
 from conveyor_shared import notifications
 from conveyor_shared.jobs import backoff, dispatch, events, store
 from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.status import COMPLETED, FAILED, SCHEDULED
+from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
 from conveyor_shared.logs import job_id_var, request_id_var, user_id_var
 
 from . import handlers, runtime
 from .context import JobContext, Outcome
 from .exceptions import JobStopped, JobTimedOut, WorkerShutdown
+from .monitor import Monitor
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Attempt:
+    """How one attempt ended."""
+
+    run_id: str
+    status: str | None = None
+    """The row's status afterwards; ``None`` if the run was not current and nothing ran."""
+    result: dict[str, Any] | None = None
+    error: BaseException | None = None
+    """What the handler raised (re-raised to RQ by :func:`run`)."""
+    ran: float = 0.0
+    """Seconds in the handler, less progress bookkeeping: what the owner is charged."""
+
+
+EndHook = Callable[[Any, Attempt], Callable[[list[Any]], None] | None]
+"""Queues the caller's own end-of-run commands on the pipeline; may return a check of the
+pipeline's replies (to redo a script Redis had lost, say)."""
 
 
 def release(job_id: str) -> bool:
@@ -42,52 +73,123 @@ def release(job_id: str) -> bool:
 
 def run(job_id: str, run_id: str) -> dict[str, Any] | None:
     """Run one attempt of a job (RQ entry point)."""
-    rt = runtime.get()
+    done = attempt(runtime.get(), run_id, job_id)
+    if done.error is not None:
+        raise done.error
+    return done.result
+
+
+def attempt(
+    rt: Runtime,
+    run_id: str,
+    job_id: str | None = None,
+    on_start: Callable[[Any], None] | None = None,
+    on_end: EndHook | None = None,
+) -> Attempt:
+    """Run the attempt ``run_id`` (of ``job_id``, if known); ``on_start`` and ``on_end`` add
+    to its first and last round trips. Only a worker shutdown propagates; every other error
+    is in the result."""
+    done = Attempt(run_id)
     with rt.sessions() as session:
         job = store.claim(session, job_id, run_id, rt.worker_name, utcnow())
         session.commit()
     if job is None:
         logger.info("run is not current; skipped", extra={"job": job_id, "run": run_id})
-        return None
+        pipe = rt.redis.pipeline(transaction=False)
+        _send(pipe, on_end(pipe, done) if on_end else None)
+        return done
     tokens = (job_id_var.set(job.id), user_id_var.set(str(job.user_id)),
               request_id_var.set(job.request_id))  # fmt: skip
-    events.publish(rt.redis, job)
     monitor = rt.monitor
     context = JobContext(rt, job)
+
+    def announce(pipe: Any) -> None:
+        streams.publish_job(pipe, job)
+        if on_start is not None:
+            on_start(pipe)
+
     if monitor is not None:
-        monitor.begin(job.id, run_id, job.timeout_seconds)
+        monitor.begin(job.id, run_id, job.timeout_seconds, announce)
+    else:
+        pipe = rt.redis.pipeline(transaction=False)
+        announce(pipe)
+        _send(pipe)
+    ended: Job | None = None
     try:
         try:
             if monitor is not None:
                 monitor.enter_body()
+            context.enter_body()
             outcome = handlers.for_type(job.type)(context)
         finally:
+            context.leave_body()
+            # The owner is charged the run less the progress bookkeeping (the platform's).
+            done.ran = max(0.0, context.run_seconds - context.bookkeeping)
             if monitor is not None:
                 monitor.leave_body()
-        _completed(rt, context, outcome)
-        return outcome.result
-    except JobStopped:
-        _stopped(rt, context)
-        raise
-    except (WorkerShutdown, SystemExit, KeyboardInterrupt):
-        _hand_back(rt, context)
+        done.result = outcome.result
+        ended = _completed(rt, context, outcome)
+        done.status = COMPLETED if ended is not None else None
+    except JobStopped as error:
+        done.error = error
+        _announce_start(monitor)
+        done.status = CANCELED if _stopped(rt, context) else None
+    except (WorkerShutdown, SystemExit, KeyboardInterrupt) as error:
+        done.error = error
+        _announce_start(monitor)
+        done.status = QUEUED if _hand_back(rt, context) else None
         raise
     except JobTimedOut as error:
-        _failed(rt, context, str(error))
-        raise
+        done.error = error
+        _announce_start(monitor)
+        done.status = _failed(rt, context, str(error))
     except Exception as error:
-        _failed(rt, context, f"{type(error).__name__}: {error}")
-        raise
+        done.error = error
+        _announce_start(monitor)
+        done.status = _failed(rt, context, f"{type(error).__name__}: {error}")
     finally:
-        rt.run_seconds = context.elapsed - context.bookkeeping
+        pipe = rt.redis.pipeline(transaction=False)
         if monitor is not None:
-            monitor.end()
+            monitor.end(pipe)
+        if ended is not None:
+            streams.publish_job(pipe, ended)
+        _send(pipe, on_end(pipe, done) if on_end else None)
         job_id_var.reset(tokens[0])
         user_id_var.reset(tokens[1])
         request_id_var.reset(tokens[2])
+    if ended is not None and ended.notify_email and ended.notify_to:
+        _notify(rt, ended)
+    return done
 
 
-def _completed(rt: Runtime, context: JobContext, outcome: Outcome) -> None:
+def _announce_start(monitor: Monitor | None) -> None:
+    """Send a pending start before the end's own events (a failure publishes its own)."""
+    if monitor is not None:
+        try:
+            monitor.announce_now()
+        except redis.RedisError as error:
+            logger.warning("could not announce the job's start", extra={"error": str(error)})
+
+
+def _send(pipe: Any, check: Callable[[list[Any]], None] | None = None) -> None:
+    """Send one edge's Redis writes in one round trip, best effort (the SQL row already
+    holds the truth); ``check`` then looks at the replies."""
+    try:
+        replies = pipe.execute(raise_on_error=False)
+    except redis.RedisError as error:
+        logger.warning("could not reach Redis at a job edge", extra={"error": str(error)})
+        return
+    for reply in replies:
+        if isinstance(reply, Exception) and not isinstance(reply, NoScriptError):
+            logger.warning("a job edge's Redis command failed", extra={"error": str(reply)})
+    if check is not None:
+        try:
+            check(replies)
+        except redis.RedisError as error:
+            logger.warning("could not finish a job edge", extra={"error": str(error)})
+
+
+def _completed(rt: Runtime, context: JobContext, outcome: Outcome) -> Job | None:
     artifact = None
     if outcome.artifact is not None:
         name, media_type = outcome.artifact
@@ -96,26 +198,25 @@ def _completed(rt: Runtime, context: JobContext, outcome: Outcome) -> None:
     with rt.sessions() as session:
         done = store.complete(
             session, context.job_id, context.run_id, result=outcome.result,
-            elapsed=context.elapsed, now=utcnow(), artifact=artifact,
+            elapsed=context.run_seconds, now=utcnow(), artifact=artifact,
         )  # fmt: skip
         session.commit()
-    if done:
-        _announce(rt, context.job_id)
+    return done
 
 
-def _failed(rt: Runtime, context: JobContext, error: str) -> None:
+def _failed(rt: Runtime, context: JobContext, error: str) -> str | None:
     now = utcnow()
     base = float(rt.config["JOB_RETRY_BASE_SECONDS"])
     cap = float(rt.config["JOB_RETRY_MAX_SECONDS"])
     with rt.sessions() as session:
         job = store.fetch(session, context.job_id)
         if job is None:
-            return
+            return None
         retry_in = None
         if store.retries_left(job) and not job.cancel_requested:
             retry_in = backoff.retry_delay(job.attempts - job.retry_floor, base, cap)
         status = store.fail(
-            session, context.job_id, context.run_id, error=error, elapsed=context.elapsed,
+            session, context.job_id, context.run_id, error=error, elapsed=context.run_seconds,
             now=now, retry_in=retry_in,
         )  # fmt: skip
         session.commit()
@@ -125,25 +226,29 @@ def _failed(rt: Runtime, context: JobContext, error: str) -> None:
         dispatch.schedule_releases(rt.redis, [(context.job_id, due)])
     if status is not None:
         _announce(rt, context.job_id)
+    return status
 
 
-def _stopped(rt: Runtime, context: JobContext) -> None:
+def _stopped(rt: Runtime, context: JobContext) -> bool:
     with rt.sessions() as session:
-        done = store.stopped(session, context.job_id, context.run_id, elapsed=context.elapsed,
+        done = store.stopped(session, context.job_id, context.run_id, elapsed=context.run_seconds,
                              now=utcnow())  # fmt: skip
         session.commit()
     if done:
         _announce(rt, context.job_id)
+    return done
 
 
-def _hand_back(rt: Runtime, context: JobContext) -> None:
+def _hand_back(rt: Runtime, context: JobContext) -> bool:
     with rt.sessions() as session:
-        job = store.hand_back(session, context.job_id, context.run_id, elapsed=context.elapsed,
+        job = store.hand_back(session, context.job_id, context.run_id, elapsed=context.run_seconds,
                               now=utcnow())  # fmt: skip
         session.commit()
-    if job is not None:
-        dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
-        events.publish(rt.redis, job)
+    if job is None:
+        return False
+    dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
+    events.publish(rt.redis, job)
+    return True
 
 
 def _announce(rt: Runtime, job_id: str) -> None:
@@ -159,7 +264,7 @@ def _announce(rt: Runtime, job_id: str) -> None:
 
 def _notify(rt: Runtime, job: Job) -> None:
     finished = job.finished_at.isoformat() if job.finished_at else ""
-    context = {
+    context: dict[str, Any] = {
         "username": job.owner_name or f"user {job.user_id}",
         "job_id": job.id,
         "job_type": job.type,

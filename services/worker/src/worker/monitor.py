@@ -1,5 +1,8 @@
 """The monitor thread: watches the running job while the main thread runs it.
 
+- announces the job's start (its event, its lease, what RQ shows) once it has run for a
+  tick: a job that ends sooner sends its start with its end, in one round trip (the lease
+  only matters to a sweep ``JOB_LEASE_SECONDS`` later; the events keep their order);
 - renews the job's lease in Redis (a worker killed with SIGKILL stops renewing, and the
   sweep in another worker runs the job again within ``JOB_LEASE_SECONDS`` + a sweep);
 - ends the job at its ``timeout_seconds``, on a cancel (RQ's stop-job command or the
@@ -14,16 +17,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-
-import redis
+from typing import Any
 
 from conveyor_shared.fair import Dispatcher
 from conveyor_shared.jobs.keys import CANCEL_KEY, LEASE_KEY, SWEEP_LOCK_KEY
@@ -70,6 +72,10 @@ class Monitor(threading.Thread):
         self.pending: Interrupt | None = None
         self.shutdown_at: float | None = None
         self._halt = threading.Event()
+        # Guards the start announcement: whoever sends it holds the lock while sending, so
+        # a job's end can never reach Redis before its start.
+        self._announcing = threading.Lock()
+        self._announce: Callable[[Any], None] | None = None
         self._next_renewal = 0.0
         self._next_sweep = 0.0
         self._sweeps = 0
@@ -79,11 +85,16 @@ class Monitor(threading.Thread):
         """Install the interrupt handler (call from the main thread)."""
         signal.signal(INTERRUPT_SIGNAL, self._on_signal)
 
-    def begin(self, job_id: str, run_id: str, timeout: int) -> None:
-        """Start watching a claimed run: take its lease at once."""
+    def begin(
+        self, job_id: str, run_id: str, timeout: int,
+        announce: Callable[[Any], None] | None = None,
+    ) -> None:  # fmt: skip
+        """Start watching a claimed run. ``announce`` queues the run's start commands on a
+        pipeline: sent with the lease at the next tick, or with the end if that comes first."""
         self.pending = None
+        with self._announcing:
+            self._announce = announce or (lambda _pipe: None)
         self.current = _Current(job_id, run_id, time.monotonic() + timeout, timeout)
-        self._renew(self.current)
         self._next_renewal = time.monotonic() + self.lease / 4
 
     def enter_body(self) -> None:
@@ -93,14 +104,19 @@ class Monitor(threading.Thread):
         self.in_body = False
         self.pending = None
 
-    def end(self) -> None:
-        """Stop watching the run and give up its lease."""
+    def end(self, pipeline: Any) -> None:
+        """Stop watching the run: queue on ``pipeline`` its start, if not yet sent, and the
+        release of its lease."""
         current, self.current = self.current, None
         self.in_body = False
         self.pending = None
-        if current is not None:
-            with contextlib.suppress(redis.RedisError):  # if not, the lease expires anyway
-                self.runtime.redis.delete(LEASE_KEY.format(job_id=current.job_id))
+        with self._announcing:  # waits for a start being sent by the monitor thread
+            announce, self._announce = self._announce, None
+        if current is None:
+            return
+        if announce is not None:
+            announce(pipeline)
+        pipeline.delete(LEASE_KEY.format(job_id=current.job_id))
 
     def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
         # Plain attribute reads only: this runs between bytecodes of the main thread.
@@ -135,6 +151,8 @@ class Monitor(threading.Thread):
     def _check(self) -> None:
         now = time.monotonic()
         current = self.current
+        if current is not None and self._announce is not None:
+            self._send_start(current)
         if current is not None:
             if now >= current.deadline:
                 self.interrupt(JobTimedOut(f"timeout: ran longer than {current.timeout}s"))
@@ -148,15 +166,33 @@ class Monitor(threading.Thread):
             self._next_sweep = now + self.sweep_interval
             self._sweep()
 
+    def announce_now(self) -> None:
+        """Send the run's start now if it is still pending (before any other event of it)."""
+        current = self.current
+        if current is not None and self._announce is not None:
+            self._send_start(current)
+
+    def _send_start(self, current: _Current) -> None:
+        with self._announcing:
+            announce, self._announce = self._announce, None
+            if announce is None or self.current is not current:
+                return
+            with self.runtime.redis.pipeline(transaction=False) as pipe:
+                announce(pipe)
+                self._queue_renewal(pipe, current)
+                pipe.execute()
+
     def _renew(self, current: _Current) -> bool:
         """Renew the lease; return whether job-api asked for the run to stop."""
         with self.runtime.redis.pipeline(transaction=False) as pipe:
-            pipe.set(
-                LEASE_KEY.format(job_id=current.job_id), current.run_id, px=int(self.lease * 1000)
-            )
-            pipe.exists(CANCEL_KEY.format(run_id=current.run_id))
+            self._queue_renewal(pipe, current)
             _, canceled = pipe.execute()
         return bool(canceled)
+
+    def _queue_renewal(self, pipeline: Any, current: _Current) -> None:
+        lease_ms = int(self.lease * 1000)
+        pipeline.set(LEASE_KEY.format(job_id=current.job_id), current.run_id, px=lease_ms)
+        pipeline.exists(CANCEL_KEY.format(run_id=current.run_id))
 
     def _sweep(self) -> None:
         lock_ms = max(int(self.sweep_interval * 900), 100)

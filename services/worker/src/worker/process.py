@@ -17,7 +17,11 @@ RQ's scheduler runs in a thread rather than a forked process, so it dies with th
 instead of outliving a SIGKILL as an orphan.
 
 Jobs come from :class:`JobSource`: the control queue, then the fair dispatcher, which pops
-from the per-user RQ queues; each job's worker time is charged to its owner when it ends.
+from the per-user RQ queues. A control job goes through RQ's own machinery. A picked run is
+taken straight to :func:`execution.attempt`, without RQ's per-job bookkeeping (what RQ
+still records of it: :mod:`rq_record`), and its worker time is charged to its owner in the
+run's last round trip. RQ's worker heartbeat and state writes happen when they change
+something, not several times per job: the monitor's lease is what proves a job alive.
 """
 
 from __future__ import annotations
@@ -33,25 +37,37 @@ from typing import Any
 
 import redis
 from rq import Queue, SimpleWorker
-from rq.executions import Execution
 from rq.job import Job as RQJob
 from rq.scheduler import RQScheduler
 from rq.scheduler import run as run_scheduler
 from rq.worker import WorkerStatus
 
-from conveyor_shared.fair import Dispatcher, FairQueue
+from conveyor_shared.fair import Dispatcher, FairQueue, Pick
 from conveyor_shared.jobs import dispatch
+from conveyor_shared.jobs.status import COMPLETED, FAILED, QUEUED, SCHEDULED
 
+from . import execution, rq_record
 from .exceptions import JobStopped
 from .monitor import Monitor
 from .runtime import Runtime
-from .source import JobSource
+from .source import Found, JobSource
 
 SCHEDULER_STOP_TIMEOUT = 3.0
 """Seconds to wait for the scheduler thread at shutdown."""
 
 REDIS_RETRY_MAX = 30.0
 """Longest pause between attempts to reach a Redis that is down."""
+
+HEARTBEAT_INTERVAL = 5.0
+"""Seconds between two of RQ's worker heartbeats (its worker TTL is minutes)."""
+
+SUSPENSION_CHECK_INTERVAL = 1.0
+"""Seconds between two looks at ``rq suspend``'s flag (RQ looks before every job)."""
+
+MIN_CHARGE = 0.005
+"""Least worker time, in seconds, a dispatched job is charged: the few milliseconds of
+bookkeeping around each job are the platform's, but a flood of empty jobs still pays for
+every dispatch it takes."""
 
 
 class ThreadScheduler(RQScheduler):
@@ -79,6 +95,8 @@ class ConveyorWorker(SimpleWorker):
     """One job at a time, in this process, watched by a :class:`Monitor`."""
 
     queue_class = FairQueue
+    _next_heartbeat = 0.0
+    _next_suspension_check = 0.0
     monitor: Monitor
     shutdown_grace: float
     source: JobSource
@@ -100,48 +118,103 @@ class ConveyorWorker(SimpleWorker):
         runtime.monitor = worker.monitor
         return worker
 
-    def dequeue_job_and_maintain_ttl(
+    def dequeue_job_and_maintain_ttl(  # type: ignore[override]
         self, timeout: int | None, max_idle_time: int | None = None
-    ) -> tuple[RQJob, Queue] | None:
+    ) -> tuple[RQJob | Pick, Queue | None] | None:
         """Wait for the next job from :class:`JobSource` (RQ's loop, minus its BLMOVE)."""
-        self.set_state(WorkerStatus.IDLE)
-        self.procline("Waiting for a job")
         idle_since = time.monotonic()
         pause = 1.0
-        result = None
+        found: Found | None = None
         while True:
             try:
                 self.heartbeat()
                 if self.should_run_maintenance_tasks:
                     self.run_maintenance_tasks()
-                result = self.source.next(block=timeout)
+                found = self.source.next(block=None)
+                if found is None and timeout is not None:
+                    self.set_state(WorkerStatus.IDLE)
+                    self.procline("Waiting for a job")
+                    found = self.source.next(block=timeout)
                 pause = 1.0
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 self.log.error("Redis unreachable (%s); retrying in %.0fs", error, pause)
                 time.sleep(pause)  # back off from a Redis that is down; nothing to wait on
                 pause = min(pause * 2, REDIS_RETRY_MAX)
                 continue
-            if result is not None:
-                job, queue = result
-                job.redis_server_version = self.get_redis_server_version()
-                self.log.info("Worker %s: %s: %s", self.name, queue.name, job.id)
+            if found is not None:
                 break
             idle = time.monotonic() - idle_since
             if timeout is None or (max_idle_time is not None and idle >= max_idle_time):
-                break
-        self.heartbeat()
-        return result
+                return None
+        if isinstance(found, Pick):
+            return found, None
+        job, queue = found
+        job.redis_server_version = self.get_redis_server_version()
+        self.log.info("Worker %s: %s: %s", self.name, queue.name, job.id)
+        return job, queue
 
-    def perform_job(self, job: RQJob, queue: Queue, execution: Execution) -> bool:
-        """Run the job, then charge its owner the time it ran (see :meth:`JobSource.settle`)."""
-        runtime = self.monitor.runtime
-        runtime.run_seconds = None
-        started = time.monotonic()
-        try:
-            return bool(super().perform_job(job, queue, execution))
-        finally:
-            ran = runtime.run_seconds
-            self.source.settle(queue, job.id, time.monotonic() - started if ran is None else ran)
+    def execute_job(self, job: RQJob | Pick, queue: Queue | None) -> None:  # type: ignore[override]
+        """Run a control job the RQ way, a picked run the direct way."""
+        if isinstance(job, Pick):
+            self.run_pick(job)
+        elif queue is not None:
+            super().execute_job(job, queue)
+
+    def run_pick(self, pick: Pick) -> None:
+        """Run a picked run; its end, the owner's charge and RQ's record share a round trip."""
+        self.set_state(WorkerStatus.BUSY)
+        dispatcher = self.source.dispatcher
+
+        def on_end(pipe: Any, done: execution.Attempt) -> Any:
+            if done.status == QUEUED:  # handed back: the run never happened; no charge
+                dispatcher.release(pick.job_id, pipe)
+                rq_record.discarded(pipe, pick.job_id)
+                return None
+            if done.status == COMPLETED:
+                rq_record.finished(pipe, pick.queue_name, pick.job_id)
+            elif done.status not in (FAILED, SCHEDULED):
+                rq_record.discarded(pipe, pick.job_id)
+            charge = max(done.ran, MIN_CHARGE)
+            at = len(pipe.command_stack)
+            dispatcher.finish(pick.job_id, charge, pipe)
+
+            def check(replies: list[Any]) -> None:
+                if isinstance(replies[at], redis.exceptions.NoScriptError):
+                    dispatcher.finish(pick.job_id, charge)  # Redis lost the script: load it
+
+            return check
+
+        def on_start(pipe: Any) -> None:
+            rq_record.started(pipe, pick.job_id, self.name)
+
+        done = execution.attempt(
+            self.monitor.runtime, pick.job_id, on_start=on_start, on_end=on_end
+        )
+        if done.status in (FAILED, SCHEDULED):
+            rq_record.failed(self.connection, pick.queue_name, pick.job_id, repr(done.error))
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's worker heartbeat, at most every :data:`HEARTBEAT_INTERVAL` unless asked with
+        an explicit timeout or pipeline (RQ's own job bookkeeping does)."""
+        now = time.monotonic()
+        if timeout is None and pipeline is None and now < self._next_heartbeat:
+            return
+        self._next_heartbeat = now + HEARTBEAT_INTERVAL
+        super().heartbeat(timeout, pipeline)
+
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's check for ``rq suspend``, at most every :data:`SUSPENSION_CHECK_INTERVAL`."""
+        now = time.monotonic()
+        if now < self._next_suspension_check:
+            return
+        self._next_suspension_check = now + SUSPENSION_CHECK_INTERVAL
+        super().check_for_suspension(burst)
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        """Write the worker's state only when it changes (or on RQ's own pipeline)."""
+        if pipeline is None and state == self._state:
+            return
+        super().set_state(state, pipeline)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         self.monitor.install()

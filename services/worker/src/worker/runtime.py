@@ -35,9 +35,6 @@ class Runtime:
     artifacts_dir: Path
     worker_name: str = "unnamed"
     monitor: Monitor | None = None
-    run_seconds: float | None = None
-    """Time the last job ran in its handler, less progress bookkeeping: what its owner is
-    charged (``None`` if the run was skipped)."""
 
     def close(self) -> None:
         """Release connections (the monitor is stopped by its owner)."""

@@ -9,8 +9,17 @@ divided by the tier's weight, and records the claim. When the job ends, the real
 replaces the estimate. See ``docs/fair-scheduling.md``.
 """
 
-from .dispatcher import CLAIMED_KEY, WAKE_KEY, Dispatcher, Pick, set_tier
+from .dispatcher import (
+    CLAIMED_KEY,
+    WAKE_KEY,
+    Dispatcher,
+    Pick,
+    queue_activate,
+    queue_tier,
+    set_tier,
+)
 from .queue import PRIORITIES, FairQueue, parse_queue_name, queue_name
+from .scripts import execute as execute_pipeline
 
 __all__ = [
     "CLAIMED_KEY",
@@ -19,7 +28,10 @@ __all__ = [
     "Dispatcher",
     "FairQueue",
     "Pick",
+    "execute_pipeline",
     "parse_queue_name",
+    "queue_activate",
     "queue_name",
+    "queue_tier",
     "set_tier",
 ]

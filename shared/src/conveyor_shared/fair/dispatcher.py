@@ -53,6 +53,17 @@ def set_tier(connection: Any, user_id: int | str, tier: str, overwrite: bool = T
     TIER(keys=[], args=[PREFIX, str(user_id), tier, "1" if overwrite else "0"], client=connection)
 
 
+def queue_tier(pipeline: Any, user_id: int | str, tier: str, overwrite: bool = True) -> None:
+    """:func:`set_tier` as a bare ``EVALSHA`` on ``pipeline``: run it with :func:`execute`."""
+    TIER.queue(pipeline, [], [PREFIX, str(user_id), tier, "1" if overwrite else "0"])
+
+
+def queue_activate(pipeline: Any, user_id: int | str) -> None:
+    """Activate a user (see :meth:`Dispatcher.activate`) as a bare ``EVALSHA`` on
+    ``pipeline``, after pushes made with a plain ``rq.Queue``: run it with :func:`execute`."""
+    ACTIVATE.queue(pipeline, [], [PREFIX, str(user_id), ""])
+
+
 class Dispatcher:
     """Weighted fair choice of the next job, atomic under any number of workers."""
 
@@ -70,18 +81,27 @@ class Dispatcher:
         """Make a user with queued jobs eligible for dispatch."""
         ACTIVATE(keys=[], args=[PREFIX, str(user_id), tier], client=self.connection)
 
-    def pick(self, worker_name: str = "") -> Pick | None:
-        """Pop the next job by weighted fair share, or ``None`` if nothing is queued."""
+    def pick(self, worker_name: str = "", first: str = "") -> Pick | None:
+        """Pop the next job by weighted fair share, or ``None`` if nothing is queued.
+
+        ``first`` names an RQ queue popped before any user's line, in the same round trip;
+        a job from it comes back with no ``user_id`` and no charge."""
         args = [PREFIX, Queue.redis_queue_namespace_prefix, time.time(), DEFAULT_COST]
-        found = PICK(keys=[], args=[*args, worker_name], client=self.connection)
+        found = PICK(keys=[], args=[*args, worker_name, first], client=self.connection)
         if not found:
             return None
         job_id, name, user_id, charged = (_text(v) for v in found)
         return Pick(job_id, name, user_id, float(charged))
 
-    def finish(self, job_id: str, elapsed: float) -> bool:
-        """Settle a picked job's charge with the worker time it really took."""
+    def finish(self, job_id: str, elapsed: float, pipeline: Any = None) -> bool:
+        """Settle a picked job's charge with the worker time it really took.
+
+        Given a pipeline, the script is queued on it (see :meth:`LuaScript.queue`: a
+        ``NoScriptError`` reply means run this again without one) and ``True`` returned."""
         args = [PREFIX, job_id, elapsed, COST_SMOOTHING]
+        if pipeline is not None:
+            FINISH.queue(pipeline, [], args)
+            return True
         return bool(FINISH(keys=[], args=args, client=self.connection))
 
     def claimed(self, older_than: float | None = None) -> list[str]:
@@ -89,10 +109,11 @@ class Dispatcher:
         upper = "+inf" if older_than is None else time.time() - older_than
         return [_text(j) for j in self.connection.zrangebyscore(CLAIMED_KEY, 0, upper)]
 
-    def release(self, job_id: str) -> None:
+    def release(self, job_id: str, pipeline: Any = None) -> None:
         """Forget a claim without charging (the job will be queued again)."""
-        self.connection.delete(f"{PREFIX}claim:{job_id}")
-        self.connection.zrem(CLAIMED_KEY, job_id)
+        client = pipeline if pipeline is not None else self.connection
+        client.delete(f"{PREFIX}claim:{job_id}")
+        client.zrem(CLAIMED_KEY, job_id)
 
     def position(
         self, user_id: int | str, job_id: str, client: Any = None, priority: str = ""

@@ -111,6 +111,8 @@ class Job(Base):
         Index("ix_jobs_user_id_status", "user_id", "status"),
         Index("ix_jobs_status_queued_at", "status", "queued_at"),
         Index("ix_jobs_user_id_created_at", "user_id", "created_at"),
+        # A worker claims by run id: the fair dispatcher hands it the RQ job id, nothing else.
+        Index("ix_jobs_run_id", "run_id"),
     )
 
     def time_spent(self, now: datetime | None = None) -> float:

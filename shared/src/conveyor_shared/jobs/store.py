@@ -7,14 +7,17 @@ learns it lost (``False`` / ``None``). Callers own the transaction and commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Float, Table, bindparam, select, update
+from sqlalchemy import insert as insert_statement
 from sqlalchemy.orm import Session, scoped_session
 
-from .models import Job, new_id, utcnow
+from .models import Job, JobInput, UTCDateTime, new_id, utcnow
+from .sqltime import seconds_since
 from .status import (
     CANCELED,
     COMPLETED,
@@ -26,6 +29,11 @@ from .status import (
     SCHEDULED,
     WAITING,
 )
+
+_table = cast(Table, Job.__table__)
+_c = _table.c
+_INSERT_JOB = insert_statement(_table)
+_INSERT_INPUT = insert_statement(cast(Table, JobInput.__table__))
 
 AnySession = Session | scoped_session[Any]
 """A plain session or Flask-SQLAlchemy's scoped one."""
@@ -51,9 +59,9 @@ class NewJob:
     request_id: str | None = None
 
 
-def create(session: AnySession, spec: NewJob, now: datetime | None = None) -> Job:
-    """Add a job row: queued with a run id, or scheduled when ``run_at`` is in the future."""
-    now = now or utcnow()
+def build(spec: NewJob, now: datetime) -> Job:
+    """A new job row, not added to any session: queued with a run id, or scheduled when
+    ``run_at`` is in the future (see :func:`insert`)."""
     job = Job(
         id=new_id(),
         user_id=spec.user_id,
@@ -83,8 +91,30 @@ def create(session: AnySession, spec: NewJob, now: datetime | None = None) -> Jo
         job.status = QUEUED
         job.run_id = new_id()
         job.queued_at = now
+    return job
+
+
+def create(session: AnySession, spec: NewJob, now: datetime | None = None) -> Job:
+    """Add a job row to ``session`` (see :func:`build`)."""
+    job = build(spec, now or utcnow())
     session.add(job)
     return job
+
+
+# A new row has no result: left out, it is SQL NULL (given as None, JSON would store 'null').
+_NEW_ROW_COLUMNS = [column.key for column in _table.c if column.key != "result"]
+
+
+def insert(session: AnySession, jobs: Sequence[Job], inputs: Sequence[JobInput] = ()) -> None:
+    """Insert built rows (and their inputs) with one ``INSERT`` each, in the session's
+    transaction. The rows stay unattached: the ORM's unit of work would cost more per row
+    than the statement, and nothing reads them back."""
+    if jobs:
+        rows = [{key: getattr(job, key) for key in _NEW_ROW_COLUMNS} for job in jobs]
+        session.connection().execute(_INSERT_JOB, rows)
+    if inputs:
+        rows = [{"job_id": each.job_id, "data": each.data} for each in inputs]
+        session.connection().execute(_INSERT_INPUT, rows)
 
 
 def fetch(session: AnySession, job_id: str) -> Job | None:
@@ -111,25 +141,72 @@ def release(session: AnySession, job_id: str, now: datetime | None = None) -> Jo
     return fetch(session, job_id)
 
 
-def claim(session: AnySession, job_id: str, run_id: str, worker: str, now: datetime) -> Job | None:
-    """Mark the run ``run_id`` of a queued job running; ``None`` if that run is not current."""
-    job = fetch(session, job_id)
-    if job is None or job.status != QUEUED or job.run_id != run_id or job.cancel_requested:
-        return None
-    waited = (now - job.queued_at).total_seconds() if job.queued_at else 0.0
-    values = {
-        "status": RUNNING,
-        "attempts": Job.attempts + 1,
-        "started_at": now,
-        "worker_name": worker,
-        "wait_seconds": Job.wait_seconds + max(waited, 0.0),
-        "progress_percent": 0.0,
-        "progress_message": "started",
-    }
-    conditions = [Job.status == QUEUED, Job.run_id == run_id, Job.cancel_requested.is_(False)]
-    if not _apply(session, job_id, conditions, values):
-        return None
-    return fetch(session, job_id)
+def _claim_statement(by_job_id: bool) -> Any:
+    conditions = [_c.run_id == bindparam("p_run_id"), _c.status == QUEUED,
+                  _c.cancel_requested.is_(False)]  # fmt: skip
+    if by_job_id:
+        conditions.append(_c.id == bindparam("p_job_id"))
+    now = bindparam("p_now", type_=UTCDateTime())
+    return (
+        update(_table)
+        .where(*conditions)
+        .values(
+            status=RUNNING,
+            attempts=_c.attempts + 1,
+            started_at=now,
+            updated_at=now,
+            worker_name=bindparam("p_worker"),
+            wait_seconds=_c.wait_seconds + seconds_since(_c.queued_at, now),
+            progress_percent=0.0,
+            progress_message="started",
+        )
+        .returning(*_c)
+    )
+
+
+# Built once: a worker runs these for every job, and building a statement costs more than
+# running it. Core statements (not ORM-enabled ones) skip the session's synchronisation.
+_CLAIM_BY_RUN = _claim_statement(by_job_id=False)
+_CLAIM_BY_JOB = _claim_statement(by_job_id=True)
+_COMPLETE = (
+    update(_table)
+    .where(_c.id == bindparam("p_job_id"), _c.status == RUNNING, _c.run_id == bindparam("p_run_id"))
+    .values(
+        status=COMPLETED,
+        result=bindparam("p_result", type_=_c.result.type),
+        error=None,
+        finished_at=bindparam("p_now", type_=UTCDateTime()),
+        updated_at=bindparam("p_now", type_=UTCDateTime()),
+        progress_percent=100.0,
+        progress_message="done",
+        run_seconds=_c.run_seconds + bindparam("p_elapsed", type_=Float()),
+        cancel_requested=False,
+        artifact_name=bindparam("p_artifact_name"),
+        artifact_type=bindparam("p_artifact_type"),
+        artifact_size=bindparam("p_artifact_size"),
+    )
+    .returning(*_c)
+)
+
+
+def _row(session: AnySession, statement: Any, params: dict[str, Any]) -> Job | None:
+    """Run a one-row ``UPDATE … RETURNING`` on the session's connection (the ORM's own
+    execution costs more than the statement); the row as a new, unattached :class:`Job`."""
+    row = session.connection().execute(statement, params).one_or_none()
+    return None if row is None else Job(**row._mapping)
+
+
+def claim(
+    session: AnySession, job_id: str | None, run_id: str, worker: str, now: datetime
+) -> Job | None:
+    """Mark the run ``run_id`` of a queued job running and return the row as it is now;
+    ``None`` if that run is not current. ``job_id`` may be ``None``: the run id says which.
+
+    One ``UPDATE … RETURNING``: no read before it, so a claim costs one statement."""
+    params = {"p_run_id": run_id, "p_now": now, "p_worker": worker}
+    if job_id is None:
+        return _row(session, _CLAIM_BY_RUN, params)
+    return _row(session, _CLAIM_BY_JOB, {**params, "p_job_id": job_id})
 
 
 def _running(run_id: str) -> list[Any]:
@@ -154,23 +231,14 @@ def complete(
     elapsed: float,
     now: datetime,
     artifact: tuple[str, str, int] | None = None,
-) -> bool:
-    """Mark the run completed with ``result`` and an optional ``(name, type, size)`` artifact."""
-    values: dict[str, Any] = {
-        "status": COMPLETED,
-        "result": result,
-        "error": None,
-        "finished_at": now,
-        "progress_percent": 100.0,
-        "progress_message": "done",
-        "run_seconds": Job.run_seconds + elapsed,
-        "cancel_requested": False,
-    }
-    if artifact is not None:
-        values.update(
-            artifact_name=artifact[0], artifact_type=artifact[1], artifact_size=artifact[2]
-        )
-    return _apply(session, job_id, _running(run_id), values)
+) -> Job | None:
+    """Mark the run completed with ``result`` and an optional ``(name, type, size)`` artifact;
+    return the row as it is now (``None`` if the run was no longer current)."""
+    name, media_type, size = artifact or (None, None, None)
+    params = {"p_job_id": job_id, "p_run_id": run_id, "p_result": result, "p_now": now,
+              "p_elapsed": elapsed, "p_artifact_name": name, "p_artifact_type": media_type,
+              "p_artifact_size": size}  # fmt: skip
+    return _row(session, _COMPLETE, params)
 
 
 def retries_left(job: Job) -> bool:

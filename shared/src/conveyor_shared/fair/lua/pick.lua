@@ -1,9 +1,16 @@
 -- Stride scheduling: take the next job of the active user with the lowest virtual pass (the
 -- worker time they have had, divided by their weight; the score in the active set). The
 -- pop, the charge and the claim are one atomic step, whatever the number of workers.
--- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name
+-- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name[, first queue]
 -- Returns {job_id, queue_name, user_id, charged_cost} or nil when nothing is queued.
 local P, QP, now, default_cost, worker = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+-- A queue read before every user's line (the control queue, whose tiny jobs move others),
+-- in the same round trip; its jobs belong to no user and are not charged.
+local first = ARGV[6]
+if first and first ~= '' then
+  local job_id = redis.call('LPOP', QP .. first)
+  if job_id then return {job_id, first, '', '0'} end
+end
 local priorities = {'high', 'normal', 'low'}
 -- Bounded: an active user whose lines were emptied behind our back (cancel) is dropped and
 -- the next one tried; 64 stale entries in a row is far beyond anything seen in practice.

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, send_file
+from flask import Response, current_app, jsonify, send_file
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required
 from rq.command import send_stop_job_command
@@ -16,7 +16,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job as RQJob
 from sqlalchemy import delete
 
-from conveyor_shared.api import Blueprint, order_by, paginate
+from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import current_principal
 from conveyor_shared.jobs import events, store
 from conveyor_shared.jobs.keys import CANCEL_KEY
@@ -24,10 +24,12 @@ from conveyor_shared.jobs.models import Job, JobInput
 from conveyor_shared.jobs.status import FINISHED, STATUSES
 from conveyor_shared.redis_client import get_redis
 
-from ... import idempotency, submission
-from ...access import get_job, visible_jobs, with_positions
+from ... import caching, idempotency, submission
+from ...access import get_job, with_positions
 from ...exceptions import Conflict, NotFound
 from ...extensions import db
+from . import reads
+from .rendering import SCHEMA
 from .schemas import (
     BatchResultSchema,
     BatchSchema,
@@ -42,22 +44,6 @@ logger = logging.getLogger(__name__)
 blp = Blueprint("jobs", __name__, url_prefix="/api/jobs", description="Submit and follow jobs")
 
 
-def _list(args: dict[str, Any], status: str | None = None) -> dict[str, Any]:
-    principal = current_principal()
-    query = visible_jobs(principal)
-    status = status or args.get("status")
-    if status:
-        query = query.where(Job.status == status)
-    if args.get("type"):
-        query = query.where(Job.type == args["type"])
-    if args.get("user_id") is not None:
-        query = query.where(Job.user_id == args["user_id"])
-    query = query.order_by(*order_by(Job, args["sort"]))
-    page = paginate(db.session, query, args["page"], args["per_page"])
-    page["items"] = with_positions(page["items"])
-    return page
-
-
 def _forget_run(run_id: str) -> None:
     """Drop a run from RQ (best effort: the worker skips a run that is not current anyway)."""
     with contextlib.suppress(NoSuchJobError):
@@ -70,9 +56,9 @@ class Jobs(MethodView):
     @blp.login_required
     @blp.arguments(JobListArgs, location="query")
     @blp.response(200, JobPageSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """List the caller's jobs (admins: everyone's, or one user's with user_id)"""
-        return _list(args)
+        return jsonify(reads.page(args))
 
     @jwt_required()
     @blp.login_required
@@ -85,12 +71,9 @@ class Jobs(MethodView):
         principal = current_principal()
 
         def handle() -> idempotency.Created:
-            (job,) = submission.add_jobs([spec], principal, get_jwt(), batch=False)
-            db.session.flush()
-            body = JobSchema().dump(with_positions([job], accepted=True)[0])
-            return idempotency.Created(
-                201, body, f"/api/jobs/{job.id}", lambda: submission.dispatch_accepted([job])
-            )
+            accepted = submission.add_jobs([spec], principal, get_jwt(), batch=False)
+            location = f"/api/jobs/{accepted.jobs[0].id}"
+            return submission.created(accepted, lambda placed: SCHEMA.dump(placed[0]), location)
 
         return idempotency.respond(principal.id, handle)
 
@@ -108,10 +91,10 @@ class Batch(MethodView):
         principal = current_principal()
 
         def handle() -> idempotency.Created:
-            jobs = submission.add_jobs(batch["jobs"], principal, get_jwt(), batch=True)
-            db.session.flush()
-            body = BatchResultSchema().dump({"jobs": jobs})
-            return idempotency.Created(201, body, None, lambda: submission.dispatch_accepted(jobs))
+            accepted = submission.add_jobs(batch["jobs"], principal, get_jwt(), batch=True)
+            return submission.created(
+                accepted, lambda placed: {"jobs": SCHEMA.dump(placed, many=True)}
+            )
 
         return idempotency.respond(principal.id, handle)
 
@@ -123,11 +106,11 @@ class JobsByStatus(MethodView):
     @blp.arguments(JobListArgs, location="query")
     @blp.response(200, JobPageSchema)
     @blp.alt_response(404, description="No such status")
-    def get(self, args: dict[str, Any], status: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], status: str) -> Response:
         """List the caller's jobs in one status"""
         if status not in STATUSES:
             raise NotFound(f"Unknown status {status!r}; one of: {', '.join(STATUSES)}.")
-        return _list(args, status)
+        return jsonify(reads.page(args, status))
 
 
 @blp.route("/<string:job_id>")
@@ -136,9 +119,9 @@ class JobItem(MethodView):
     @blp.login_required
     @blp.response(200, JobSchema)
     @blp.alt_response(404, description="No such job")
-    def get(self, job_id: str) -> Job:
+    def get(self, job_id: str) -> Response:
         """Get one job"""
-        return with_positions([get_job(job_id)])[0]
+        return jsonify(reads.one(job_id))
 
     @jwt_required()
     @blp.login_required
@@ -150,10 +133,11 @@ class JobItem(MethodView):
         job = get_job(job_id)
         if job.status not in FINISHED:
             raise Conflict(f"Only a finished job can be deleted; this one is {job.status}.")
-        run_id = job.run_id
+        run_id, owner = job.run_id, job.user_id
         db.session.execute(delete(JobInput).where(JobInput.job_id == job.id))
         db.session.execute(delete(Job).where(Job.id == job.id, Job.status.in_(FINISHED)))
         db.session.commit()
+        caching.invalidate(owner)
         shutil.rmtree(Path(current_app.config["ARTIFACTS_DIR"]) / job_id, ignore_errors=True)
         if run_id:
             _forget_run(run_id)
@@ -171,8 +155,8 @@ class Cancel(MethodView):
         """Cancel a job: at once if waiting, by stopping its worker if running"""
         job = get_job(job_id)
         outcome = store.cancel(db.session, job.id)
+        job = store.fetch(db.session, job_id) or job  # read in the same transaction
         db.session.commit()
-        job = store.fetch(db.session, job_id) or job
         connection = get_redis()
         if outcome == "finished":
             raise Conflict(f"The job has already finished ({job.status}).")
@@ -182,6 +166,7 @@ class Cancel(MethodView):
                 _forget_run(job.run_id)
             return job, 200
         assert job.run_id is not None
+        caching.invalidate(job.user_id)  # cancel_requested changed; the event comes at the stop
         connection.set(CANCEL_KEY.format(run_id=job.run_id), 1, ex=24 * 3600)
         try:
             send_stop_job_command(connection, job.run_id)
@@ -206,9 +191,10 @@ class Retry(MethodView):
                 f"Only a failed or canceled job can be retried; this one is {job.status}."
             )
         db.session.commit()
-        submission.dispatch_accepted([retried])
-        events.publish(get_redis(), retried)
-        return with_positions([retried])[0]
+        # One transaction pushes the new run and announces it (job.queued).
+        principal = current_principal()
+        owner = [principal] if principal.id == retried.user_id else []
+        return submission.place([retried], submission.dispatch_accepted([retried], owner))[0]
 
 
 @blp.route("/<string:job_id>/result")

@@ -73,11 +73,17 @@ class ProgressSchema(ma.Schema):
     message = ma.fields.String(attribute="progress_message", allow_none=True)
 
 
+_PROGRESS = ProgressSchema()  # one instance for every dump: building a schema costs more
+
+
 class ArtifactSchema(ma.Schema):
     name = ma.fields.String(attribute="artifact_name")
     media_type = ma.fields.String(attribute="artifact_type")
     size = ma.fields.Integer(attribute="artifact_size")
     url = ma.fields.Function(lambda job: f"/api/jobs/{job.id}/result")
+
+
+_ARTIFACT = ArtifactSchema()
 
 
 class PlaceSchema(ma.Schema):
@@ -89,7 +95,10 @@ class PlaceSchema(ma.Schema):
     )
     dispatches_ahead = ma.fields.Function(
         lambda job: getattr(job, "dispatches_ahead", None),
-        metadata={"description": "While queued: estimated jobs (all users) dispatched first."},
+        metadata={
+            "description": "While queued: estimated jobs (all users) dispatched first; "
+            "not estimated in a submission's answer (GET the job for it)."
+        },
     )
 
 
@@ -102,7 +111,7 @@ class JobSchema(PlaceSchema):
     payload = ma.fields.Dict()
     status = ma.fields.String()
     priority = ma.fields.String()
-    progress = ma.fields.Function(lambda job: ProgressSchema().dump(job))
+    progress = ma.fields.Function(lambda job: _PROGRESS.dump(job))
     result = ma.fields.Raw(allow_none=True)
     error = ma.fields.String(allow_none=True)
     attempts = ma.fields.Integer()
@@ -117,9 +126,7 @@ class JobSchema(PlaceSchema):
     finished_at = ma.fields.DateTime(allow_none=True)
     time_spent_seconds = ma.fields.Function(lambda job: job.time_spent())
     time_queued_seconds = ma.fields.Function(lambda job: job.time_queued())
-    artifact = ma.fields.Function(
-        lambda job: ArtifactSchema().dump(job) if job.artifact_name else None
-    )
+    artifact = ma.fields.Function(lambda job: _ARTIFACT.dump(job) if job.artifact_name else None)
 
 
 class BatchResultSchema(ma.Schema):

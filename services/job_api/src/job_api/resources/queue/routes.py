@@ -18,7 +18,7 @@ from conveyor_shared.jobs.models import Job
 from conveyor_shared.jobs.status import QUEUED, RUNNING, SCHEDULED, STATUSES
 from conveyor_shared.redis_client import get_redis
 
-from ...access import with_positions
+from ...access import release_database, with_positions
 from ...extensions import db
 from .schemas import AdminQueueSchema, UserQueueSchema
 
@@ -42,6 +42,7 @@ def _user_view(user_id: int) -> dict[str, Any]:
         .order_by(Job.status.desc(), Job.queued_at, Job.created_at)
         .limit(SHOWN_JOBS)
     ).all()
+    release_database()
     ordered = sorted(with_positions(jobs), key=lambda job: (job.status != RUNNING,
                      getattr(job, "queue_position", None) or 10**9))  # fmt: skip
     return {"jobs": ordered, "totals": {status: counts.get(status, 0) for status in STATUSES}}

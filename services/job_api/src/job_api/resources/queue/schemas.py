@@ -6,6 +6,8 @@ import marshmallow as ma
 
 from ..jobs.schemas import PlaceSchema, ProgressSchema
 
+_PROGRESS = ProgressSchema()
+
 
 class QueuedJobSchema(PlaceSchema):
     """One of the caller's waiting or running jobs."""
@@ -17,7 +19,7 @@ class QueuedJobSchema(PlaceSchema):
     scheduled_for = ma.fields.DateTime(allow_none=True)
     time_queued_seconds = ma.fields.Function(lambda job: job.time_queued())
     time_spent_seconds = ma.fields.Function(lambda job: job.time_spent())
-    progress = ma.fields.Function(lambda job: ProgressSchema().dump(job))
+    progress = ma.fields.Function(lambda job: _PROGRESS.dump(job))
 
 
 class UserQueueSchema(ma.Schema):
