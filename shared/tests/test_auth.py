@@ -88,3 +88,32 @@ def test_revoked_token_is_refused(client: Any, make_token: Any, redis_url: str, 
     response = client.get("/api/things/me", headers=bearer(token))
     assert response.status_code == 401
     assert response.get_json()["detail"] == "Token has been revoked."
+
+
+def test_a_remembered_token_is_refused_once_expired(client: Any, make_token: Any) -> None:
+    token = make_token(7, ttl=2)
+    assert client.get("/api/things/me", headers=bearer(token)).status_code == 200
+    expires = decode_part(token.split(".")[1])["exp"]
+    deadline = time.monotonic() + 10
+    while time.time() < expires and time.monotonic() < deadline:
+        time.sleep(0.05)  # the wall clock itself is what this test waits for
+    response = client.get("/api/things/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["detail"] == "Token has expired."
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_refused(client: Any, make_token: Any) -> None:
+    token = make_token(7)
+    assert client.get("/api/things/me", headers=bearer(token)).status_code == 200
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{encode_part(decode_part(payload) | {'role': 'admin'})}.{signature}"
+    assert client.get("/api/things/me", headers=bearer(forged)).status_code == 401
+    assert client.get("/api/things/me", headers=bearer(token)).get_json()["role"] == "user"
+
+
+def test_a_verified_token_is_remembered(app_factory: Any, make_token: Any) -> None:
+    app = app_factory()
+    token = make_token(7)
+    for _ in range(2):
+        assert app.test_client().get("/api/things/me", headers=bearer(token)).status_code == 200
+    assert list(app.extensions["flask-jwt-extended"]._verified) == [token]

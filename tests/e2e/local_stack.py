@@ -151,13 +151,16 @@ class LocalStack:
         raise RuntimeError(f"stack not ready in {START_TIMEOUT:.0f}s:\n{self.log_tail()}")
 
     def _ready(self) -> bool:
+        # The Python gateway serves the apps in its own process, so answers through it do not
+        # prove the services' own servers listen: ask those directly too.
+        urls = [f"{self.url}/healthz", f"{self.url}/docs/users/openapi.json",
+                f"{self.url}/docs/jobs/openapi.json",
+                f"{self.service_url('USER_SERVICE_PORT')}/healthz",
+                f"{self.service_url('JOB_API_PORT')}/healthz"]  # fmt: skip
         try:
-            gateway = http("GET", f"{self.url}/healthz", timeout=2)
-            users = http("GET", f"{self.url}/docs/users/openapi.json", timeout=2)
-            jobs = http("GET", f"{self.url}/docs/jobs/openapi.json", timeout=2)
+            return all(http("GET", url, timeout=2).status == 200 for url in urls)
         except (urllib.error.URLError, OSError):
             return False
-        return gateway.status == users.status == jobs.status == 200
 
     def stop(self) -> list[int]:
         """Stop gracefully; kill and return the pids of anything that outlived it."""

@@ -67,20 +67,21 @@ def main() -> int:
     config = settings.load()
     logs.configure(SERVICE, config["LOG_LEVEL"], config["LOG_DIR"] or None)
     directory = Path(config["MAIL_DIR"])
-    controller = serve(MailDir(directory), config["SMTP_HOST"], config["SMTP_PORT"])
-    log.info(
-        "SMTP sink on %s:%s writing to %s", config["SMTP_HOST"], config["SMTP_PORT"], directory
-    )
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Both signals are ours before the server listens: a Ctrl-C that came while it started
+    # would otherwise be a KeyboardInterrupt outside the loop below.
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    controller = serve(MailDir(directory), config["SMTP_HOST"], config["SMTP_PORT"])
+    log.info(
+        "SMTP sink on %s:%s writing to %s", config["SMTP_HOST"], config["SMTP_PORT"], directory
+    )
     try:
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         controller.stop()
         log.info("SMTP sink stopped")

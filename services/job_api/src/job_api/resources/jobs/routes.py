@@ -62,7 +62,7 @@ class Jobs(MethodView):
 
     @jwt_required()
     @blp.login_required
-    @blp.arguments(SubmitSchema)
+    @blp.arguments(SubmitSchema())  # one instance: building a schema costs more than loading
     @blp.response(201, JobSchema)
     @blp.alt_response(409, description="The same Idempotency-Key is still being handled")
     @blp.alt_response(422, description="Invalid job, or Idempotency-Key reused with another body")
@@ -82,7 +82,7 @@ class Jobs(MethodView):
 class Batch(MethodView):
     @jwt_required()
     @blp.login_required
-    @blp.arguments(BatchSchema)
+    @blp.arguments(BatchSchema())
     @blp.response(201, BatchResultSchema)
     @blp.alt_response(409, description="The same Idempotency-Key is still being handled")
     @blp.alt_response(422, description="One job is invalid: none is created")
