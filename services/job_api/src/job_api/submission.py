@@ -1,9 +1,10 @@
 """Accepting jobs: the SQL rows first, then Redis.
 
-Rows are added to the session here and committed by the caller (with the idempotency
-record, in one transaction); only after that commit does :func:`dispatch_accepted` touch
-Redis. A crash or a Redis outage between the two loses nothing: the reconciler
-(``conveyor_shared.jobs.reconcile``) enqueues committed rows that never reached Redis.
+Rows are built here and stored by the caller: with the submissions arriving at the same
+time (:mod:`.group_commit`), or with the idempotency record, in one transaction. Only after
+that commit does :func:`dispatch_accepted` touch Redis. A crash or a Redis outage between the
+two loses nothing: the reconciler (``conveyor_shared.jobs.reconcile``) enqueues committed rows
+that never reached Redis.
 
 The answer places each queued job in its owner's own line from the line lengths (O(1),
 whatever the backlog); ``GET /api/jobs/{id}`` gives the estimate across all users too.
@@ -126,8 +127,9 @@ def dispatch_accepted(
             start = len(pipe)
             count = lines.queue(pipe)
             events.publish_jobs(pipe, jobs)  # job.queued / job.scheduled for GET /api/events
-            due = [(job.id, job.scheduled_for) for job in jobs if job.status == SCHEDULED]
-            dispatch.schedule_releases(connection, [(job_id, at) for job_id, at in due if at], pipe)
+            due = [(job.id, job.scheduled_for) for job in jobs
+                   if job.status == SCHEDULED and job.scheduled_for]  # fmt: skip
+            dispatch.schedule_releases(connection, due, pipe)
             replies = execute_pipeline(connection, pipe)
     except redis.RedisError as error:
         logger.warning(

@@ -21,10 +21,10 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from redis.exceptions import NoScriptError
 
 from conveyor_shared import events as streams
 from conveyor_shared import notifications
+from conveyor_shared.fair import execute_pipeline
 from conveyor_shared.jobs import backoff, dispatch, events, store
 from conveyor_shared.jobs.models import Job, utcnow
 from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
@@ -53,9 +53,9 @@ class Attempt:
     """Seconds in the handler, less progress bookkeeping: what the owner is charged."""
 
 
-EndHook = Callable[[Any, Attempt], Callable[[list[Any]], None] | None]
-"""Queues the caller's own end-of-run commands on the pipeline; may return a check of the
-pipeline's replies (to redo a script Redis had lost, say)."""
+EndHook = Callable[[Any, Attempt], None]
+"""Queues the caller's own end-of-run commands on the pipeline (scripts as bare ``EVALSHA``:
+one Redis lost is run again, see :func:`~conveyor_shared.fair.execute_pipeline`)."""
 
 
 def release(job_id: str) -> bool:
@@ -96,7 +96,9 @@ def attempt(
     if job is None:
         logger.info("run is not current; skipped", extra={"job": job_id, "run": run_id})
         pipe = rt.redis.pipeline(transaction=False)
-        _send(pipe, on_end(pipe, done) if on_end else None)
+        if on_end is not None:
+            on_end(pipe, done)
+        _send(rt, pipe)
         return done
     tokens = (job_id_var.set(job.id), user_id_var.set(str(job.user_id)),
               request_id_var.set(job.request_id))  # fmt: skip
@@ -113,7 +115,7 @@ def attempt(
     else:
         pipe = rt.redis.pipeline(transaction=False)
         announce(pipe)
-        _send(pipe)
+        _send(rt, pipe)
     ended: Job | None = None
     try:
         try:
@@ -153,7 +155,9 @@ def attempt(
             monitor.end(pipe)
         if ended is not None:
             streams.publish_job(pipe, ended)
-        _send(pipe, on_end(pipe, done) if on_end else None)
+        if on_end is not None:
+            on_end(pipe, done)
+        _send(rt, pipe)
         job_id_var.reset(tokens[0])
         user_id_var.reset(tokens[1])
         request_id_var.reset(tokens[2])
@@ -171,22 +175,17 @@ def _announce_start(monitor: Monitor | None) -> None:
             logger.warning("could not announce the job's start", extra={"error": str(error)})
 
 
-def _send(pipe: Any, check: Callable[[list[Any]], None] | None = None) -> None:
+def _send(rt: Runtime, pipe: Any) -> None:
     """Send one edge's Redis writes in one round trip, best effort (the SQL row already
-    holds the truth); ``check`` then looks at the replies."""
+    holds the truth)."""
     try:
-        replies = pipe.execute(raise_on_error=False)
+        replies = execute_pipeline(rt.redis, pipe, raise_on_error=False)
     except redis.RedisError as error:
         logger.warning("could not reach Redis at a job edge", extra={"error": str(error)})
         return
     for reply in replies:
-        if isinstance(reply, Exception) and not isinstance(reply, NoScriptError):
+        if isinstance(reply, Exception):
             logger.warning("a job edge's Redis command failed", extra={"error": str(reply)})
-    if check is not None:
-        try:
-            check(replies)
-        except redis.RedisError as error:
-            logger.warning("could not finish a job edge", extra={"error": str(error)})
 
 
 def _completed(rt: Runtime, context: JobContext, outcome: Outcome) -> Job | None:

@@ -165,24 +165,16 @@ class ConveyorWorker(SimpleWorker):
         self.set_state(WorkerStatus.BUSY)
         dispatcher = self.source.dispatcher
 
-        def on_end(pipe: Any, done: execution.Attempt) -> Any:
+        def on_end(pipe: Any, done: execution.Attempt) -> None:
             if done.status == QUEUED:  # handed back: the run never happened; no charge
                 dispatcher.release(pick.job_id, pipe)
                 rq_record.discarded(pipe, pick.job_id)
-                return None
+                return
             if done.status == COMPLETED:
                 rq_record.finished(pipe, pick.queue_name, pick.job_id)
             elif done.status not in (FAILED, SCHEDULED):
                 rq_record.discarded(pipe, pick.job_id)
-            charge = max(done.ran, MIN_CHARGE)
-            at = len(pipe.command_stack)
-            dispatcher.finish(pick.job_id, charge, pipe)
-
-            def check(replies: list[Any]) -> None:
-                if isinstance(replies[at], redis.exceptions.NoScriptError):
-                    dispatcher.finish(pick.job_id, charge)  # Redis lost the script: load it
-
-            return check
+            dispatcher.finish(pick.job_id, max(done.ran, MIN_CHARGE), pipe)
 
         def on_start(pipe: Any) -> None:
             rq_record.started(pipe, pick.job_id, self.name)

@@ -96,8 +96,8 @@ class Dispatcher:
     def finish(self, job_id: str, elapsed: float, pipeline: Any = None) -> bool:
         """Settle a picked job's charge with the worker time it really took.
 
-        Given a pipeline, the script is queued on it (see :meth:`LuaScript.queue`: a
-        ``NoScriptError`` reply means run this again without one) and ``True`` returned."""
+        Given a pipeline, the script is queued on it as a bare ``EVALSHA`` (run the pipeline
+        with :func:`~conveyor_shared.fair.execute_pipeline`) and ``True`` returned."""
         args = [PREFIX, job_id, elapsed, COST_SMOOTHING]
         if pipeline is not None:
             FINISH.queue(pipeline, [], args)

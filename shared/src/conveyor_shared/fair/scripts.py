@@ -39,13 +39,14 @@ class LuaScript:
         pipeline.evalsha(self.script.sha, len(keys), *keys, *args)
 
 
-def execute(connection: Any, pipeline: Pipeline) -> list[Any]:
+def execute(connection: Any, pipeline: Pipeline, raise_on_error: bool = True) -> list[Any]:
     """Execute ``pipeline``, which may hold bare ``EVALSHA`` calls (:meth:`LuaScript.queue`).
 
     A script Redis had lost (a restart empties its script cache) did not run: it is loaded
     and run now, after the rest of the pipeline (every script queued this way is safe to run
-    late: it activates a user or records a tier). Any other error is raised as ``execute``
-    raises it."""
+    late: it activates a user, records a tier or settles a finished job's charge). Any other
+    error is raised as ``execute`` raises it, or with ``raise_on_error=False`` left in the
+    replies."""
     sent = [args for args, _options in pipeline.command_stack]
     replies: list[Any] = pipeline.execute(raise_on_error=False)
     for index, (args, reply) in enumerate(zip(sent, replies, strict=True)):
@@ -54,7 +55,7 @@ def execute(connection: Any, pipeline: Pipeline) -> list[Any]:
             keys, script_args = list(args[3 : 3 + numkeys]), list(args[3 + numkeys :])
             replies[index] = _BY_SHA[args[1]](keys, script_args, connection)
     for reply in replies:
-        if isinstance(reply, Exception):
+        if raise_on_error and isinstance(reply, Exception):
             raise reply
     return replies
 
