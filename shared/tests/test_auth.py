@@ -10,6 +10,7 @@ from conveyor_shared.auth import (
     REVOKED_JTI_KEY,
     REVOKED_SESSION_KEY,
     USER_TOKENS_VALID_AFTER_KEY,
+    revoked_tokens,
 )
 from conveyor_shared.keys import generate
 from conveyor_shared.testing import access_token
@@ -88,6 +89,24 @@ def test_revoked_token_is_refused(client: Any, make_token: Any, redis_url: str, 
     response = client.get("/api/things/me", headers=bearer(token))
     assert response.status_code == 401
     assert response.get_json()["detail"] == "Token has been revoked."
+
+
+def test_checks_made_together_each_get_their_own_verdict(app_factory: Any, redis_url: str) -> None:
+    now = time.time()
+    payloads = [
+        {"jti": "fine", "sid": "s1", "sub": "7", "iat": now},
+        {"jti": "gone", "sid": "s1", "sub": "7", "iat": now},
+        {"jti": "other", "sid": "s2", "sub": "8", "iat": now},
+        {"jti": "older", "sid": "s3", "sub": "9", "iat": now - 60},
+        {"jti": "fine", "sid": "s1", "sub": "7", "iat": now},  # the same token twice
+    ]
+    connection = redis.Redis.from_url(redis_url)
+    connection.set(REVOKED_JTI_KEY.format("gone"), 1)
+    connection.set(REVOKED_SESSION_KEY.format("s2"), 1)
+    connection.set(USER_TOKENS_VALID_AFTER_KEY.format("9"), now - 30)
+    with app_factory().app_context():
+        verdicts = revoked_tokens(payloads)
+    assert verdicts == {"fine": False, "gone": True, "other": True, "older": True}
 
 
 def test_a_remembered_token_is_refused_once_expired(client: Any, make_token: Any) -> None:

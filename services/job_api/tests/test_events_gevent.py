@@ -145,8 +145,8 @@ def test_one_process_serves_many_streams_and_still_answers_requests(
 
 
 def test_concurrent_submissions_are_all_served(port: int, make_token: Callable[..., str]) -> None:
-    """With the shipped gunicorn settings (gthread on SQLite, gevent on PostgreSQL), parallel
-    POSTs, each a transaction followed by Redis calls, all succeed: none stalls the worker."""
+    """With the shipped gunicorn settings (gevent workers), parallel POSTs, each a transaction
+    followed by Redis calls, all succeed: none stalls the worker."""
     import json
     from concurrent.futures import ThreadPoolExecutor
 

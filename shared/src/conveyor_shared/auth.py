@@ -10,13 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 
+from .coalesce import Coalescer
 from .errors import problem
 from .exceptions import ConfigurationError
 from .redis_client import get_redis
@@ -36,6 +38,9 @@ ROLES = ("user", "admin")
 
 VERIFIED_TOKENS = 4096
 """Verified access tokens one process remembers (a few hundred bytes each)."""
+
+REVOCATION_CHECKS = "conveyor_revocation_checks"
+"""Key of the app's :class:`~.coalesce.Coalescer` of revocation checks in ``app.extensions``."""
 
 
 class TokenManager(JWTManager):
@@ -100,14 +105,43 @@ def optional_principal() -> Principal | None:
 
 
 def is_revoked(payload: dict[str, Any]) -> bool:
-    """Tell whether a decoded token was revoked alone, with its session, or with its user."""
-    jti_key = REVOKED_JTI_KEY.format(payload["jti"])
-    sid_key = REVOKED_SESSION_KEY.format(payload.get("sid", ""))
-    user_key = USER_TOKENS_VALID_AFTER_KEY.format(payload["sub"])
-    revoked_jti, revoked_sid, valid_after = get_redis().mget(jti_key, sid_key, user_key)
+    """Tell whether a decoded token was revoked alone, with its session, or with its user.
+
+    Asked of Redis on every request; the checks a process makes at the same time share one
+    round trip (:func:`revoked_tokens`)."""
+    checks: Coalescer[dict[str, Any], str] = current_app.extensions[REVOCATION_CHECKS]
+    return bool(checks.submit(payload)[payload["jti"]])
+
+
+def _keys(payload: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        REVOKED_JTI_KEY.format(payload["jti"]),
+        REVOKED_SESSION_KEY.format(payload.get("sid", "")),
+        USER_TOKENS_VALID_AFTER_KEY.format(payload["sub"]),
+    )
+
+
+def _revoked(payload: dict[str, Any], values: Sequence[Any]) -> bool:
+    revoked_jti, revoked_sid, valid_after = values
     if revoked_jti or revoked_sid:
         return True
     return valid_after is not None and payload["iat"] <= float(valid_after)
+
+
+def revoked_tokens(payloads: Sequence[dict[str, Any]]) -> Mapping[str, bool]:
+    """Tell, by ``jti``, which of the decoded tokens are revoked: one Redis round trip."""
+    distinct = {payload["jti"]: payload for payload in payloads}
+    connection = get_redis()
+    if len(distinct) == 1:  # idle, or one client busy: a plain MGET is cheaper than a pipeline
+        ((jti, payload),) = distinct.items()
+        return {jti: _revoked(payload, connection.mget(*_keys(payload)))}
+    with connection.pipeline(transaction=False) as pipe:
+        for payload in distinct.values():
+            pipe.mget(*_keys(payload))
+        replies = pipe.execute()
+    return {
+        jti: _revoked(p, values) for (jti, p), values in zip(distinct.items(), replies, strict=True)
+    }
 
 
 def _configure(app: Flask) -> None:
@@ -144,6 +178,7 @@ def init_app(app: Flask) -> JWTManager:
     public_key = load_pem_public_key(pem if isinstance(pem, bytes) else pem.encode())
     jwt.decode_key_loader(lambda _header, _payload: public_key)
 
+    app.extensions[REVOCATION_CHECKS] = Coalescer(revoked_tokens)
     jwt.token_in_blocklist_loader(lambda _header, payload: is_revoked(payload))
     jwt.unauthorized_loader(lambda _reason: _unauthorized("Missing bearer token."))
     jwt.invalid_token_loader(lambda _reason: _unauthorized("Invalid token."))

@@ -1,5 +1,5 @@
 """gunicorn settings for job-api: gevent workers, so an open ``/api/events`` stream costs a
-greenlet, not a thread or a process (gthread workers on SQLite, see ``worker_class``).
+greenlet, not a thread or a process, and requests switch without contending for the GIL.
 
 Use: ``gunicorn -c python:job_api.gunicorn_conf 'job_api:create_app()'`` (flags given on the
 command line override these). Each setting can also be changed by an environment variable,
@@ -7,7 +7,8 @@ read when gunicorn starts.
 
 gevent's worker monkey-patches the standard library when it starts, before it loads the app,
 so redis-py and SQLAlchemy's pool wait cooperatively, and psycopg 3 notices the patching and
-waits through gevent too. SQLite calls do block the worker, but each is short.
+waits through gevent too. SQLite calls do block the worker, but each is short, and a wait for
+SQLite's write lock sleeps cooperatively (``conveyor_shared.jobs.db.begin_immediate``).
 """
 
 from __future__ import annotations
@@ -23,16 +24,8 @@ bind = _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8002')}")
 workers = int(_env("WEB_CONCURRENCY", "2"))
 
 
-def _sqlite() -> bool:
-    url = os.environ.get("DATABASE_URL", "")
-    return not url or url.startswith("sqlite")
-
-
-# On SQLite (local runs), threads instead of greenlets: SQLite waits for its write lock in C,
-# which under gevent stalls the whole worker, the lock holder included, until the busy
-# timeout. A thread per open stream is fine at local scale.
-worker_class = _env("GUNICORN_WORKER_CLASS", "gthread" if _sqlite() else "gevent")
-threads = int(_env("GUNICORN_THREADS", "256"))  # gthread only
+worker_class = _env("GUNICORN_WORKER_CLASS", "gevent")
+threads = int(_env("GUNICORN_THREADS", "256"))  # if GUNICORN_WORKER_CLASS=gthread
 
 # Open connections one worker serves at once: every open event stream holds one.
 worker_connections = int(_env("GUNICORN_WORKER_CONNECTIONS", "1000"))

@@ -130,7 +130,7 @@ def respond(user_id: int, handle: Callable[[], Created]) -> Response:
         accepted = created.accepted
         # The stored answer is the first answer, so it is made before the push (and commit).
         body = flask_json.dumps(created.render(submission.estimate_places(accepted.jobs)))
-        store.insert(db.session, accepted.jobs, accepted.inputs)
+        store.insert(db.session.connection(), accepted.jobs, accepted.inputs)
         db.session.add(
             IdempotencyKey(
                 user_id=user_id,

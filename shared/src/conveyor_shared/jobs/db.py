@@ -6,20 +6,60 @@ readers run beside the writer, a busy timeout makes writers wait instead of fail
 ``SQLITE_BUSY`` half way (the classic SQLAlchemy recipe). ``synchronous=NORMAL`` is SQLite's
 advice for WAL: a commit survives a crash of any process; only a power loss can take back
 the last commits (never corrupt the file), and each commit skips an fsync.
+
+The wait for the write lock happens in Python, with ``time.sleep`` between tries, not in
+SQLite's C busy handler: under gevent (job-api's workers) a sleep in C would stall every
+greenlet of the process, the lock holder included when it is one of them, until the timeout.
+``time.sleep`` yields to the other greenlets (and releases the GIL under threads). Once
+``BEGIN IMMEDIATE`` holds the lock, nothing else in a transaction waits for another writer in
+WAL mode; the C busy timeout stays for the rest (a checkpoint of another process).
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the lock before giving up."""
 
+LOCK_RETRY_FIRST = 0.0005
+"""Seconds before the second try at the write lock; each next wait doubles, up to
+:data:`LOCK_RETRY_LONGEST` (short, so a writer hears soon that the lock came free)."""
 
-def configure_sqlite(engine: Engine) -> None:
-    """Give a SQLite engine WAL, a busy timeout and immediate write transactions."""
+LOCK_RETRY_LONGEST = 0.01
+"""Longest wait between two tries at the write lock, in seconds."""
+
+
+def begin_immediate(dbapi_connection: sqlite3.Connection, timeout: float) -> None:
+    """Take SQLite's write lock (``BEGIN IMMEDIATE``), waiting up to ``timeout`` seconds for
+    another writer with ``time.sleep``, which yields under gevent (see the module's notes).
+
+    Raises ``sqlite3.OperationalError`` ("database is locked") if the lock stays taken."""
+    deadline = time.monotonic() + timeout
+    pause = LOCK_RETRY_FIRST
+    dbapi_connection.execute("PRAGMA busy_timeout=0")  # fail at once: the wait is ours
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                busy = error.sqlite_errorcode == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, LOCK_RETRY_LONGEST)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def configure_sqlite(engine: Engine, lock_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
+    """Give a SQLite engine WAL, a busy timeout and immediate write transactions that wait
+    up to ``lock_timeout`` seconds for the write lock, cooperatively."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -35,7 +75,10 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            begin_immediate(connection.connection.driver_connection, lock_timeout)
+        except sqlite3.Error as error:  # as SQLAlchemy raises a failed statement's error
+            raise exc.OperationalError("BEGIN IMMEDIATE", (), error) from error
 
 
 def engine_options(url: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Float, Table, bindparam, select, update
+from sqlalchemy import Connection, Float, Table, bindparam, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.orm import Session, scoped_session
 
@@ -105,16 +105,16 @@ def create(session: AnySession, spec: NewJob, now: datetime | None = None) -> Jo
 _NEW_ROW_COLUMNS = [column.key for column in _table.c if column.key != "result"]
 
 
-def insert(session: AnySession, jobs: Sequence[Job], inputs: Sequence[JobInput] = ()) -> None:
-    """Insert built rows (and their inputs) with one ``INSERT`` each, in the session's
-    transaction. The rows stay unattached: the ORM's unit of work would cost more per row
-    than the statement, and nothing reads them back."""
+def insert(connection: Connection, jobs: Sequence[Job], inputs: Sequence[JobInput] = ()) -> None:
+    """Insert built rows (and their inputs) with one ``INSERT`` each, in ``connection``'s
+    transaction (a session's: ``session.connection()``). The rows stay unattached: the ORM's
+    unit of work would cost more per row than the statement, and nothing reads them back."""
     if jobs:
         rows = [{key: getattr(job, key) for key in _NEW_ROW_COLUMNS} for job in jobs]
-        session.connection().execute(_INSERT_JOB, rows)
+        connection.execute(_INSERT_JOB, rows)
     if inputs:
         rows = [{"job_id": each.job_id, "data": each.data} for each in inputs]
-        session.connection().execute(_INSERT_INPUT, rows)
+        connection.execute(_INSERT_INPUT, rows)
 
 
 def fetch(session: AnySession, job_id: str) -> Job | None:
