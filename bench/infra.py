@@ -24,7 +24,7 @@ WORKERS = 2
 ``job_api.gunicorn_conf`` defaults to (``WEB_CONCURRENCY``) and the issue measured."""
 
 THREADS = 32
-"""gunicorn threads of the gthread fallback (what docker-compose gives job-api)."""
+"""gunicorn threads of the gthread fallback (when ``job_api.gunicorn_conf`` is missing)."""
 
 JOB_API_CONF = "job_api.gunicorn_conf"
 """job-api's own gunicorn settings (gevent workers), used for every app so all match."""
