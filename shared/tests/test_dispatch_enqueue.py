@@ -1,5 +1,5 @@
 """Pushing runs (``dispatch.enqueue``): one activation per owner, even after Redis lost its
-scripts."""
+scripts, waking an idle worker per run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from conveyor_shared.fair import Dispatcher, execute_pipeline
+from conveyor_shared.fair import WAKE_KEY, Dispatcher, execute_pipeline
 from conveyor_shared.jobs import dispatch
 
 
@@ -42,6 +42,18 @@ def test_a_push_of_many_runs_activates_each_owner_once(connection: redis.Redis) 
     calls = connection.info("commandstats")
     assert calls["cmdstat_evalsha"]["calls"] == 2
     assert "cmdstat_script|exists" not in calls
+
+
+def test_a_push_leaves_a_wake_token_per_run(connection: redis.Redis) -> None:
+    # One token per owner would wake one idle worker for a whole batch; the others would sit
+    # out their idle wait (source.IDLE_WAIT) while the batch waited.
+    dispatch.enqueue(connection, _runs(1, 3) + _runs(2, 2))
+    assert connection.llen(WAKE_KEY) == 5
+
+
+def test_wake_tokens_are_bounded(connection: redis.Redis) -> None:
+    dispatch.enqueue(connection, _runs(1, 1000))
+    assert connection.llen(WAKE_KEY) == 64
 
 
 def test_pushed_runs_are_dispatched_in_order(connection: redis.Redis) -> None:

@@ -26,7 +26,9 @@ CLAIMED_KEY = f"{PREFIX}claimed"
 """Sorted set of picked RQ job ids whose end is not yet reported, scored by pick time."""
 
 WAKE_KEY = f"{PREFIX}wake"
-"""List that gets a token on every push to a user's line; idle workers block on it."""
+"""List that gets a token per job pushed to a user's line; idle workers block on it. Bounded
+at 64 tokens (``activate.lua``): idle workers beyond that find the work at their next idle
+wait's end."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,11 @@ def queue_tier(pipeline: Any, user_id: int | str, tier: str, overwrite: bool = T
     TIER.queue(pipeline, [], [PREFIX, str(user_id), tier, "1" if overwrite else "0"])
 
 
-def queue_activate(pipeline: Any, user_id: int | str) -> None:
+def queue_activate(pipeline: Any, user_id: int | str, pushed: int = 1) -> None:
     """Activate a user (see :meth:`Dispatcher.activate`) as a bare ``EVALSHA`` on
-    ``pipeline``, after pushes made with a plain ``rq.Queue``: run it with :func:`execute`."""
-    ACTIVATE.queue(pipeline, [], [PREFIX, str(user_id), ""])
+    ``pipeline``, after ``pushed`` jobs went in with a plain ``rq.Queue``: run it with
+    :func:`execute`. Each pushed job wakes one idle worker."""
+    ACTIVATE.queue(pipeline, [], [PREFIX, str(user_id), "", pushed])
 
 
 class Dispatcher:

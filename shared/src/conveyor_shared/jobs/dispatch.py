@@ -10,7 +10,7 @@ releases) first, then asks the dispatcher for the next job by weighted fair shar
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -131,8 +131,9 @@ def enqueue(connection: redis.Redis, runs: Sequence[Run], pipeline: Pipeline | N
             ],
             pipeline=pipeline,
         )
-    for user_id in dict.fromkeys(run.user_id for run in runs):
-        queue_activate(pipeline, user_id)
+    # One activation per owner, waking as many idle workers as the owner has new runs.
+    for user_id, pushed in Counter(run.user_id for run in runs).items():
+        queue_activate(pipeline, user_id, pushed)
 
 
 def release_time(at: datetime) -> datetime:
