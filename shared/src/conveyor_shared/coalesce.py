@@ -8,7 +8,12 @@ leader/follower group commit databases use for their own log: no timer, so it ad
 latency of its own.
 
 Every member of a group shares its outcome: ``handle`` returns one mapping for the group
-(each member looks up its own part), and if it raises, each member raises that error.
+(each member looks up its own part), and if it raises an error, each member raises that
+error. An interruption aimed at the serving caller alone (``GreenletExit``, a
+``gevent.Timeout``, ``KeyboardInterrupt``) stops only that caller: the others go back to the
+queue and are served with the next group. ``handle`` must allow that second try (a group
+commit of rows that did commit fails it on their primary keys, and the reconciler enqueues
+them).
 """
 
 from __future__ import annotations
@@ -56,17 +61,21 @@ class Coalescer(Generic[T, K]):
             if not entry.done:  # nobody took it along: lead the next group
                 with self._pending_lock:
                     group, self._pending = self._pending, []
-                self._run(group)
+                self._run(group, entry)
         if entry.error is not None:
             raise entry.error
         return entry.outcome
 
-    def _run(self, group: list[Entry[T, K]]) -> None:
+    def _run(self, group: list[Entry[T, K]], own: Entry[T, K]) -> None:
         try:
             outcome = self._handle([entry.item for entry in group])
-        except BaseException as error:  # every caller of the group learns it
+        except Exception as error:  # every caller of the group learns it
             for entry in group:
                 entry.error, entry.done = error, True
             return
+        except BaseException:  # meant for this caller alone: the others wait for the next group
+            with self._pending_lock:
+                self._pending[:0] = [entry for entry in group if entry is not own]
+            raise
         for entry in group:
             entry.outcome, entry.done = outcome, True

@@ -48,7 +48,8 @@ def begin_immediate(dbapi_connection: sqlite3.Connection, timeout: float) -> Non
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                busy = error.sqlite_errorcode == sqlite3.SQLITE_BUSY
+                # The extended codes (SQLITE_BUSY_RECOVERY, ...) are busy too.
+                busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
                 if not busy or time.monotonic() + pause > deadline:
                     raise
             time.sleep(pause)
