@@ -1,10 +1,11 @@
-"""Coalescing: an interruption of the serving caller does not take its group down with it."""
+"""Coalescing (``conveyor_shared.coalesce``): calls arriving while one is served share the
+next round; an error reaches the whole group, an interruption only the caller it was for."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -16,46 +17,93 @@ class Interrupted(BaseException):
     """Stands for ``GreenletExit`` or ``gevent.Timeout``: meant for one caller only."""
 
 
-class Handler:
-    """Holds the first group until opened; interrupts the second group's call once."""
+class Gate:
+    """A handler that records each group and holds the first one until opened; a group
+    holding "bad" fails, and the group number ``interrupt`` is interrupted."""
 
-    def __init__(self) -> None:
+    def __init__(self, interrupt: int = 0) -> None:
         self.groups: list[list[str]] = []
         self.entered = threading.Event()
         self.open = threading.Event()
+        self.interrupt = interrupt
 
-    def __call__(self, items: Sequence[str]) -> Mapping[str, str]:
+    def __call__(self, items: Sequence[str]) -> Mapping[str, int]:
         self.groups.append(list(items))
         self.entered.set()
-        assert self.open.wait(10), "the first group was never let through"
-        if len(self.groups) == 2:
+        assert self.open.wait(10), "the gate was never opened"
+        if len(self.groups) == self.interrupt:
             raise Interrupted
-        return {item: f"served {item}" for item in items}
+        if "bad" in items:
+            raise RuntimeError("disk full")
+        return {item: n for n, item in enumerate(items, 1)}
 
 
-def test_an_interrupted_leader_leaves_its_group_to_the_next() -> None:
-    handler = Handler()
-    coalescer: Coalescer[str, str] = Coalescer(handler)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        first = pool.submit(coalescer.submit, "first")
-        assert handler.entered.wait(10)
-        later = {item: pool.submit(coalescer.submit, item) for item in ("a", "b", "c")}
-        wait_for(lambda: len(coalescer._pending) == 3, what="calls queued behind the first")
-        handler.open.set()
-        assert first.result(10) == {"first": "served first"}
-        interrupted = []
-        for item, future in later.items():
-            try:
-                assert future.result(10)[item] == f"served {item}"
-            except Interrupted:
-                interrupted.append(item)
-    assert len(interrupted) == 1
-    assert sorted(handler.groups[2]) == sorted({"a", "b", "c"} - set(interrupted))
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        yield executor
 
 
-def test_an_error_reaches_every_caller_of_the_group() -> None:
-    def fail(items: Sequence[str]) -> Mapping[str, str]:
-        raise RuntimeError("redis down")
+def _while_first_is_served(
+    pool: ThreadPoolExecutor, gate: Gate, later: list[str]
+) -> tuple[Future[Mapping[str, int]], list[Future[Mapping[str, int]]]]:
+    """Submit "first", then ``later`` while first's call is held open; then open it."""
+    coalescer: Coalescer[str, str] = Coalescer(gate)
+    first = pool.submit(coalescer.submit, "first")
+    assert gate.entered.wait(10)
+    waiting = [pool.submit(coalescer.submit, item) for item in later]
+    wait_for(lambda: len(coalescer._pending) == len(later), what="calls queued behind")
+    gate.open.set()
+    return first, waiting
 
-    with pytest.raises(RuntimeError, match="redis down"):
-        Coalescer(fail).submit("only")
+
+def test_a_lone_call_is_served_at_once() -> None:
+    gate = Gate()
+    gate.open.set()
+    assert Coalescer(gate).submit("only") == {"only": 1}
+    assert gate.groups == [["only"]]
+
+
+def test_calls_arriving_while_one_is_served_share_the_next(pool: ThreadPoolExecutor) -> None:
+    gate = Gate()
+    first, waiting = _while_first_is_served(pool, gate, ["a", "b", "c"])
+    assert first.result(10) == {"first": 1}
+    outcomes = [future.result(10) for future in waiting]
+    assert gate.groups[0] == ["first"]
+    assert sorted(gate.groups[1]) == ["a", "b", "c"] and len(gate.groups) == 2
+    assert all(outcome == outcomes[0] for outcome in outcomes)
+
+
+def test_an_error_fails_every_call_of_its_group(pool: ThreadPoolExecutor) -> None:
+    gate = Gate()
+    first, waiting = _while_first_is_served(pool, gate, ["a", "bad"])
+    assert first.result(10) == {"first": 1}
+    for future in waiting:
+        with pytest.raises(RuntimeError, match="disk full"):
+            future.result(10)
+
+
+def test_the_group_after_a_failed_one_is_served() -> None:
+    gate = Gate()
+    gate.open.set()
+    coalescer: Coalescer[str, str] = Coalescer(gate)
+    with pytest.raises(RuntimeError):
+        coalescer.submit("bad")
+    assert coalescer.submit("good") == {"good": 1}
+
+
+def test_an_interrupted_leader_leaves_its_group_to_the_next(pool: ThreadPoolExecutor) -> None:
+    gate = Gate(interrupt=2)
+    first, waiting = _while_first_is_served(pool, gate, ["a", "b", "c"])
+    assert first.result(10) == {"first": 1}
+    interrupted, served = [], []
+    for item, future in zip(["a", "b", "c"], waiting, strict=True):
+        try:
+            outcome = future.result(10)
+        except Interrupted:
+            interrupted.append(item)
+        else:
+            assert item in outcome
+            served.append(item)
+    assert len(interrupted) == 1 and len(served) == 2
+    assert sorted(gate.groups[2]) == served

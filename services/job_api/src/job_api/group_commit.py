@@ -6,7 +6,9 @@ submissions that arrive while a commit runs go together in the next one: one ``I
 all their rows, one ``COMMIT``, one Redis transaction (a :class:`~conveyor_shared.coalesce.
 Coalescer`: no timer, so idle it adds no latency). Every submission in a group shares its
 outcome: the rows are committed together or not at all, and a failed commit raises its error
-in each request of the group.
+in each request of the group. If the leading request alone is interrupted (its greenlet
+killed), the others go with the next group; rows that had committed then fail there on their
+primary keys, and the reconciler enqueues them.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from flask import Flask, current_app
 from conveyor_shared.coalesce import Coalescer
 
 T = TypeVar("T")
-
-GroupCommit = Coalescer
-"""Commits the submissions of one group (the outcome: each queued job's place)."""
 
 EXTENSION = "conveyor_group_commit"
 """Key of the app's group commit in ``app.extensions``."""
