@@ -4,14 +4,15 @@
 -- job pushed (ARGV[4], default 1), so a batch wakes as many idle workers as it has jobs.
 -- The list is bounded: a token nobody takes costs a later idle worker one empty pick.
 -- ARGV: prefix, user_id, tier ('' keeps the stored one), jobs pushed
+local WAKE_TOKENS = 64  -- most tokens the wake list holds
 local P, uid, tier = ARGV[1], ARGV[2], ARGV[3]
-local wakes = math.min(math.max(tonumber(ARGV[4] or '1') or 1, 1), 64)
+local wakes = math.min(math.max(tonumber(ARGV[4] or '1') or 1, 1), WAKE_TOKENS)
 local ukey = P .. 'user:' .. uid
 if tier ~= '' then redis.call('HSET', ukey, 'tier', tier) end
 local tokens = {}
 for i = 1, wakes do tokens[i] = '1' end
 redis.call('RPUSH', P .. 'wake', unpack(tokens))
-redis.call('LTRIM', P .. 'wake', -64, -1)
+redis.call('LTRIM', P .. 'wake', -WAKE_TOKENS, -1)
 if redis.call('ZSCORE', P .. 'active', uid) then return 0 end
 local pass = tonumber(redis.call('HGET', ukey, 'pass') or '0')
 local vtime = tonumber(redis.call('GET', P .. 'vtime') or '0')
