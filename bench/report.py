@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from .context import Bench
-from .results import CONVEYOR, Results, Series, Target
+from .results import CONVEYOR, TIMES, Results, Series, Target
 
 DASH = "\u2013"
-TIMES = "\u00d7"
 
 METHOD = """\
 - Every figure is the median over the repetitions, with the smallest and largest run;

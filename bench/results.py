@@ -10,6 +10,9 @@ from typing import Any
 CONVEYOR = "Conveyor"
 """System name of the rows every peer is compared with."""
 
+TIMES = "\u00d7"
+"""The sign ratios are printed with."""
+
 
 @dataclass
 class Series:

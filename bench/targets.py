@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from .results import CONVEYOR, Results, Target, ratio
+from .results import CONVEYOR, TIMES, Results, Target, ratio
 from .scenarios import fair, scaling, submit, throughput
-
-TIMES = "\u00d7"
 
 
 def judge(results: Results) -> list[Target]:

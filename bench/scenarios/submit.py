@@ -21,7 +21,7 @@ from ..infra import gunicorn_argv
 from ..net import Client, free_port, wait_answers
 from ..peers import bullmq_peer, celery_peer, rq_peer
 from ..procs import Proc
-from ..results import CONVEYOR, Series
+from ..results import CONVEYOR, TIMES, Series
 from .common import attempt, rotated, say
 
 USER_ID = 201
@@ -50,11 +50,14 @@ SECTIONS = {
 """Section → (variant, unit, higher is better)."""
 
 BARE = "Flask + one RQ enqueue"
+REQUEST_PATH = "Conveyor's request path, nothing stored"
+"""job-api's route, schemas and checks, without the SQL row or the push: the ceiling."""
+REQUEST_PATH_APP = "bench.apps.request_path:create_app()"
 HELLO = "Flask JSON hello"
 BARE_SYNC = "Flask + one RQ enqueue (sync workers)"
 HELLO_SYNC = "Flask JSON hello (sync workers)"
-PATHS = {CONVEYOR: "/api/jobs", BARE: "/enqueue", HELLO: "/hello", BARE_SYNC: "/enqueue",
-         HELLO_SYNC: "/hello"}  # fmt: skip
+PATHS = {CONVEYOR: "/api/jobs", REQUEST_PATH: "/api/jobs", BARE: "/enqueue", HELLO: "/hello",
+         BARE_SYNC: "/enqueue", HELLO_SYNC: "/hello"}  # fmt: skip
 
 
 def series(bench: Bench, section: str, system: str) -> Series:
@@ -148,6 +151,13 @@ def _libraries(bench: Bench) -> None:
                 series(bench, section, system).add(found[key])
 
 
+def _note_ceiling(bench: Bench) -> None:
+    """Say on the request path's row what share of the JSON hello it reaches."""
+    path, hello = series(bench, HTTP, REQUEST_PATH), series(bench, HTTP, HELLO)
+    if path.ok and hello.ok and path.median and hello.median:
+        path.note(f"{path.median / hello.median:.2f}{TIMES} the JSON hello's req/s")
+
+
 def _targets(
     bench: Bench, ports: dict[str, int], token: str | None
 ) -> list[tuple[str, Callable[[], float]]]:
@@ -159,6 +169,7 @@ def _targets(
 
 def run(bench: Bench) -> None:
     conveyor = [series(bench, section, CONVEYOR) for section in SECTIONS]
+    ceiling = [series(bench, HTTP, REQUEST_PATH)]
     baselines = [series(bench, HTTP, BARE), series(bench, HTTP, HELLO)]
     sync = [series(bench, HTTP, BARE_SYNC), series(bench, HTTP, HELLO_SYNC)]
     if bench.wrk is None:
@@ -169,6 +180,12 @@ def run(bench: Bench) -> None:
             conveyor,
             lambda: cleanup.enter_context(conveyor_runner.ConveyorStack(bench, "b")),
         )
+        path_port = None
+        if stack:
+            serving = stack
+            path_port = attempt(
+                bench, ceiling, lambda: serving.start_api("request-path", REQUEST_PATH_APP)
+            )
         bare_port = attempt(bench, baselines, lambda: _bare_app(bench, cleanup))
         sync_port = attempt(bench, sync, lambda: _bare_app(bench, cleanup, "sync"))
         gateway = Gateway(bench, "b")
@@ -176,11 +193,14 @@ def run(bench: Bench) -> None:
         ports: dict[str, int] = {}
         if stack:
             ports[CONVEYOR] = gateway.add_conveyor(stack.api_port)
+        if path_port:
+            ports[REQUEST_PATH] = gateway.add_proxy("bench_request_path", path_port)
         if bare_port:
             ports[BARE] = ports[HELLO] = gateway.add_proxy("bench_bare", bare_port)
         if sync_port:
             ports[BARE_SYNC] = ports[HELLO_SYNC] = gateway.add_proxy("bench_sync", sync_port)
-        if not ports or attempt(bench, conveyor + baselines + sync, gateway.start) is None:
+        everything = conveyor + ceiling + baselines + sync
+        if not ports or attempt(bench, everything, gateway.start) is None:
             _libraries(bench)
             return
         token = stack.token(USER_ID) if stack else None
@@ -206,3 +226,4 @@ def run(bench: Bench) -> None:
                 if name == CONVEYOR and stack:
                     attempt(bench, [], lambda: _settle(stack))
             _libraries(bench)
+        _note_ceiling(bench)
