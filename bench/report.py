@@ -95,6 +95,8 @@ def markdown(bench: Bench, machine: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- |",
         *(_target(t) for t in results.targets),
         "",
+        *(f"- {t.name}: {t.note}" for t in results.targets if t.note),
+        *([""] if any(t.note for t in results.targets) else []),
         "## Results",
     ]
     sections: dict[str, list[Series]] = {}
