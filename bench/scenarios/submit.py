@@ -51,7 +51,7 @@ SECTIONS = {
 
 BARE = "Flask + one RQ enqueue"
 REQUEST_PATH = "Conveyor's request path, nothing stored"
-"""job-api's route, schemas and checks, without the SQL row or the push: the ceiling."""
+"""job-api itself with a group commit that stores nothing (no SQL row, no push): the ceiling."""
 REQUEST_PATH_APP = "bench.apps.request_path:create_app()"
 HELLO = "Flask JSON hello"
 BARE_SYNC = "Flask + one RQ enqueue (sync workers)"
