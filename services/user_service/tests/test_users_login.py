@@ -65,6 +65,8 @@ def test_wrong_password_and_unknown_user_get_the_same_401(
         {"username": "", "password": PASSWORD},
         {"username": "alice", "password": "x" * 1025},
         {"username": ["alice"], "password": PASSWORD},
+        {"username": "al\x00ice", "password": PASSWORD},
+        {"email": "al\x00ice@example.com", "password": PASSWORD},
     ],
 )
 def test_malformed_login_is_422(client: FlaskClient, body: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Refresh rotation, reuse detection, logout, and tokens that must be refused."""
+"""Refresh rotation, reuse detection, logout, privilege changes, and tokens that must be
+refused."""
 
 from __future__ import annotations
 
@@ -62,6 +63,34 @@ def test_replay_leaves_other_sessions_alone(
     refresh(client, pair["refresh_token"])
     refresh(client, pair["refresh_token"])
     assert me(client, other["access_token"]) == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"refresh_token": ["x"]}, {"refresh_token": {"a": 1}}, ["x"], "a string", 5],
+    ids=["token-list", "token-object", "list", "string", "number"],
+)
+def test_refresh_without_a_token_in_header_or_body_is_401(client: FlaskClient, body: Any) -> None:
+    response = client.post("/api/auth/refresh", json=body)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+
+
+def test_refresh_header_works_beside_a_body_that_is_not_an_object(
+    client: FlaskClient, pair: dict[str, Any]
+) -> None:
+    response = client.post("/api/auth/refresh", headers=bearer(pair["refresh_token"]), json=["x"])
+    assert response.status_code == 200
+
+
+def test_admin_demoting_themself_loses_admin_rights_at_once(
+    client: FlaskClient, user_session: Callable[..., Any]
+) -> None:
+    admin, headers = user_session("root", admin=True)
+    url = f"/api/users/{admin['id']}"
+    assert client.patch(url, json={"role": "user"}, headers=headers).status_code == 200
+    # The old token still says "admin": it must not promote its owner back.
+    assert client.patch(url, json={"role": "admin"}, headers=headers).status_code == 401
 
 
 def test_access_token_cannot_refresh(client: FlaskClient, pair: dict[str, Any]) -> None:

@@ -62,7 +62,8 @@ class TokenManager(JWTManager):
     def _decode_jwt_from_config(
         self, encoded_token: str, csrf_value: Any = None, allow_expired: bool = False
     ) -> dict[str, Any]:
-        plain = csrf_value is None and not allow_expired
+        # Only strings are remembered: a JSON body can carry any value as the token.
+        plain = isinstance(encoded_token, str) and csrf_value is None and not allow_expired
         if plain:
             with self._verified_lock:
                 claims = self._verified.get(encoded_token)

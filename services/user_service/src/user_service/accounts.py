@@ -105,7 +105,8 @@ def _check_current_password(user: User, current: str | None) -> None:
 
 
 def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str | None) -> User:
-    """Apply a validated PATCH; a password or role change ends the user's other sessions."""
+    """Apply a validated PATCH; a new password ends the user's other sessions, a new role or
+    tier all of them."""
     check_owner_or_admin(caller, user)
     admin_only = sorted(field for field in ADMIN_FIELDS if field in changes)
     if admin_only and not caller.is_admin:
@@ -136,7 +137,10 @@ def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str
         hooks.tier_known(user)
     if password is not None or privileges_changed:
         # Tokens carry the role and tier; a stolen session must not outlive a new password.
-        tokens.revoke_sessions(user.id, keep=sid if caller.id == user.id else None)
+        # The caller keeps their own session for a new password, never for new privileges:
+        # its token still says the old role (an admin demoting themself would stay admin).
+        own = caller.id == user.id and not privileges_changed
+        tokens.revoke_sessions(user.id, keep=sid if own else None)
     return user
 
 

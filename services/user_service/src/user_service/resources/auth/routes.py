@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_jwt_extended import get_jwt, jwt_required
+from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
 
 from conveyor_shared.api import Blueprint
 
@@ -15,6 +17,21 @@ from ...exceptions import InvalidCredentials, NotFound
 from .schemas import LoginSchema, TokenPairSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Tokens.")
+
+
+def refresh_token_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Require a refresh token, as a bearer token or as the JSON body's ``refresh_token``.
+
+    flask-jwt-extended takes any JSON body for an object; a body that is not one (a list, a
+    string) has no ``refresh_token``, so only the header is looked at (else it is a 500)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        in_body = isinstance(request.get_json(silent=True), dict)
+        verify_jwt_in_request(refresh=True, locations=["headers", "json"] if in_body else "headers")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @blp.route("/login")
@@ -36,7 +53,7 @@ class Login(MethodView):
 
 @blp.route("/refresh")
 class Refresh(MethodView):
-    @jwt_required(refresh=True, locations=["headers", "json"])
+    @refresh_token_required
     @blp.doc(
         security=[{"bearerAuth": []}],
         description="Send the refresh token as a bearer token or as JSON `refresh_token`. "

@@ -10,9 +10,16 @@ CREDENTIAL_MAX = 1024
 """Longest username, email or password a login accepts (bounds the hashing work)."""
 
 
+_IDENTIFIER = (
+    ma.validate.Length(min=1, max=CREDENTIAL_MAX),
+    # No account has one, and PostgreSQL's text cannot even hold it to compare.
+    ma.validate.Regexp(r"^[^\x00]*$", error="Must not contain a NUL character."),
+)
+
+
 class LoginSchema(ma.Schema):
-    username = ma.fields.String(validate=ma.validate.Length(min=1, max=CREDENTIAL_MAX))
-    email = ma.fields.String(validate=ma.validate.Length(min=1, max=CREDENTIAL_MAX))
+    username = ma.fields.String(validate=_IDENTIFIER)
+    email = ma.fields.String(validate=_IDENTIFIER)
     password = ma.fields.String(
         required=True, load_only=True, validate=ma.validate.Length(min=1, max=CREDENTIAL_MAX)
     )
