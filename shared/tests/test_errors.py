@@ -30,6 +30,25 @@ def test_malformed_json_is_a_400_problem(client: Any) -> None:
     assert response.mimetype == PROBLEM
 
 
+# json.loads gives up on such a body with RecursionError rather than JSONDecodeError.
+@pytest.mark.parametrize("opening", [b"[", b'{"a":'], ids=["arrays", "objects"])
+def test_json_nested_too_deep_is_a_400_problem(client: Any, opening: bytes) -> None:
+    depth = 100_000
+    closing = b"]" if opening == b"[" else b"}"
+    body = b'{"name":' + opening * depth + b"1" + closing * depth + b"}"
+    problem = assert_problem(
+        client.post("/api/things", data=body, content_type="application/json"), 400
+    )
+    assert problem["errors"] == ["Invalid JSON body."]
+
+
+def test_flask_reads_json_nested_too_deep_as_invalid(app_factory: Any) -> None:
+    app = app_factory()
+    body = b"[" * 100_000 + b"]" * 100_000
+    with app.test_request_context("/", data=body, content_type="application/json") as context:
+        assert context.request.get_json(silent=True) is None
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [({}, "name"), ({"name": "ab"}, "name"), ({"name": 5}, "name"), ({"name": "ok!", "x": 1}, "x")],

@@ -214,6 +214,8 @@ def test_last_event_id_beyond_the_newest_still_gets_new_events(
         ("1-2-3", ""),
         ("9" * 40, ""),
         ("", "?last_event_id=abc"),
+        ("1-99999999999999999999", ""),  # past 2**64: Redis would refuse it as a cursor
+        ("", "?last_event_id=%D9%A1-%D9%A0"),  # Arabic-Indic digits are no id for Redis
     ],
 )
 def test_a_malformed_last_event_id_is_a_422_problem(

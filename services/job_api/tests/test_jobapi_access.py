@@ -40,6 +40,23 @@ def test_unknown_job_is_404(client: FlaskClient, auth: Auth, method: str, path: 
     assert response.status_code == 404
 
 
+# PostgreSQL refuses a NUL byte in a string (a 500 if it reached SQL); "\n" after a real
+# id would pass a regex anchored with "$"; uppercase is not how ids are written.
+NOT_IDS = ["a%00b", "0" * 37, "8c5e7f0a-1b2c-4d3e-8f4a-5b6c7d8e9f00%0A",
+           "8C5E7F0A-1B2C-4D3E-8F4A-5B6C7D8E9F00"]  # fmt: skip
+
+
+@pytest.mark.parametrize("job_id", NOT_IDS, ids=["nul", "long", "newline", "upper"])
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_what_is_no_job_id_is_404_without_sql(
+    client: FlaskClient, auth: Auth, sql_statements: list[str], method: str, path: str, job_id: str
+) -> None:
+    response = getattr(client, method)(path.format(id=job_id), headers=auth(1))
+    assert response.status_code == 404, response.get_json()
+    assert response.get_json()["detail"] == "Job not found."
+    assert sql_statements == []
+
+
 @pytest.mark.parametrize(("method", "path"), [*ROUTES, ("get", "/api/jobs"), ("get", "/api/queue")])
 def test_every_route_needs_a_token(client: FlaskClient, method: str, path: str) -> None:
     assert getattr(client, method)(path.format(id="x")).status_code == 401

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from jobapi_helpers import finish, timed
+from jobapi_helpers import finish, png, timed
 from rq import Queue
 from rq.job import Job as RQJob
+from sqlalchemy import event
+from werkzeug.test import TestResponse
 
 from conveyor_shared.jobs import store
 from conveyor_shared.jobs.keys import CANCEL_KEY
+from conveyor_shared.jobs.models import JobInput
 from conveyor_shared.jobs.reconcile import reconcile
 from job_api.extensions import db
+from job_api.resources.queue.routes import SHOWN_JOBS
 
 Auth = Callable[..., dict[str, str]]
 
@@ -102,6 +108,73 @@ def test_delete_removes_the_job_and_its_artifact(
     assert not folder.exists()
 
 
+def _image_job(client: FlaskClient, auth: Auth) -> str:
+    """Submit an image job (its pixels are stored beside the row, in job_inputs)."""
+    body = {"type": "image", "payload": {"image": png(), "operations": [{"op": "grayscale"}]}}
+    return str(client.post("/api/jobs", json=body, headers=auth(1)).get_json()["id"])
+
+
+def _stored_input(app: Flask, job_id: str) -> JobInput | None:
+    with app.app_context():
+        return db.session.get(JobInput, job_id)
+
+
+def test_delete_removes_the_stored_input(app: Flask, client: FlaskClient, auth: Auth) -> None:
+    job_id = _image_job(client, auth)
+    finish(app, job_id, "failed")
+    assert _stored_input(app, job_id) is not None
+    assert client.delete(f"/api/jobs/{job_id}", headers=auth(1)).status_code == 204
+    assert _stored_input(app, job_id) is None  # ON DELETE CASCADE, SQLite included
+
+
+def _delete_losing_to(
+    app: Flask, rival: FlaskClient, client: FlaskClient, auth: Auth, job_id: str, action: str
+) -> TestResponse:
+    """DELETE ``job_id`` while ``rival`` (another job-api) makes ``action`` (``"post
+    /retry"``, ``"delete "``) on it, which must succeed, after DELETE has read the job and
+    before its ``DELETE FROM jobs``. The hook only picks the moment; nothing is faked.
+    SQLite's ``BEGIN IMMEDIATE`` serialises the two requests: there is no race to lose."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's BEGIN IMMEDIATE serialises the two requests: no race to lose")
+    method, suffix = action.split(" ")
+    statuses: list[int] = []
+
+    def hook(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("DELETE FROM jobs") and not statuses:
+            answer = getattr(rival, method)(f"/api/jobs/{job_id}{suffix}", headers=auth(1))
+            statuses.append(answer.status_code)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        response = client.delete(f"/api/jobs/{job_id}", headers=auth(1))
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+    assert statuses and statuses[0] < 300, f"the rival request did not succeed: {statuses}"
+    return response
+
+
+def test_delete_that_loses_to_a_retry_is_409_and_keeps_the_input(
+    app: Flask, uncached: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    job_id = _image_job(client, auth)
+    finish(app, job_id, "failed")
+    response = _delete_losing_to(app, uncached.test_client(), client, auth, job_id, "post /retry")
+    assert response.status_code == 409, response.get_json()
+    assert client.get(f"/api/jobs/{job_id}", headers=auth(1)).get_json()["status"] == "queued"
+    assert _stored_input(app, job_id) is not None
+
+
+def test_delete_that_loses_to_another_delete_is_404(
+    app: Flask, uncached: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    job_id = str(_submit(client, auth)["id"])
+    finish(app, job_id, "completed", artifact=b"data")
+    response = _delete_losing_to(app, uncached.test_client(), client, auth, job_id, "delete ")
+    assert response.status_code == 404, response.get_json()
+
+
 def test_result_downloads_the_artifact(app: Flask, client: FlaskClient, auth: Auth) -> None:
     job = _submit(client, auth)
     finish(app, str(job["id"]), "completed", artifact=b"hello")
@@ -132,6 +205,18 @@ def test_user_queue_view_shows_positions(app: Flask, client: FlaskClient, auth: 
         (running["id"], None), (second["id"], 1), (first["id"], 2)
     ]  # fmt: skip
     assert view["totals"]["queued"] == 2 and view["totals"]["running"] == 1
+
+
+def test_queue_view_lists_live_jobs_before_a_full_page_of_scheduled_ones(
+    app: Flask, client: FlaskClient, auth: Auth
+) -> None:
+    later = [timed(0, delay_seconds=3600) for _ in range(SHOWN_JOBS)]
+    assert client.post("/api/jobs/batch", json={"jobs": later}, headers=auth(1)).status_code == 201
+    queued, running = _submit(client, auth), _submit(client, auth)
+    finish(app, str(running["id"]), "running")
+    view = client.get("/api/queue", headers=auth(1)).get_json()
+    assert [job["id"] for job in view["jobs"][:2]] == [running["id"], queued["id"]]
+    assert len(view["jobs"]) == SHOWN_JOBS
 
 
 def test_admin_queue_view_has_totals(client: FlaskClient, auth: Auth) -> None:

@@ -54,19 +54,32 @@ def test_filter_by_type(client: FlaskClient, auth: Auth, three_jobs: list[str]) 
     assert client.get("/api/jobs?type=timed", headers=auth(1)).get_json()["total"] == 3
 
 
-def test_page_past_the_end_is_empty(client: FlaskClient, auth: Auth, three_jobs: list[str]) -> None:
-    page = client.get("/api/jobs?page=50", headers=auth(1)).get_json()
+# A page number past any SQL integer is as empty as page 50, not a driver overflow.
+@pytest.mark.parametrize("number", [50, 10**20])
+def test_page_past_the_end_is_empty(
+    client: FlaskClient, auth: Auth, three_jobs: list[str], number: int
+) -> None:
+    page = client.get(f"/api/jobs?page={number}", headers=auth(1)).get_json()
     assert page["items"] == [] and page["total"] == 3
 
 
 @pytest.mark.parametrize(
     "query", ["sort=payload", "sort=-nope", "per_page=0", "per_page=101", "page=0", "status=lost",
-              "type=shell", "page=x"],
+              "type=shell", "page=x", "user_id=0", f"user_id={2**31}", f"user_id={10**20}"],
 )  # fmt: skip
-def test_bad_list_arguments_are_422(client: FlaskClient, auth: Auth, query: str) -> None:
-    response = client.get(f"/api/jobs?{query}", headers=auth(1))
+@pytest.mark.parametrize("role", ["user", "admin"])
+def test_bad_list_arguments_are_422(client: FlaskClient, auth: Auth, query: str, role: str) -> None:
+    response = client.get(f"/api/jobs?{query}", headers=auth(1, role=role))
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+
+
+def test_admin_filter_by_the_largest_user_id_is_an_empty_page(
+    client: FlaskClient, auth: Auth, three_jobs: list[str]
+) -> None:
+    page = client.get(f"/api/jobs?user_id={2**31 - 1}", headers=auth(9, role="admin"))
+    assert page.status_code == 200
+    assert page.get_json()["total"] == 0
 
 
 def test_unknown_status_route_is_404(client: FlaskClient, auth: Auth) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, Request
 from sqlalchemy import Select, func, select
+from webargs.flaskparser import FlaskParser
 
 PER_PAGE_DEFAULT = 20
 """Items per page when the caller does not say."""
@@ -58,8 +60,24 @@ class Api(flask_smorest.Api):
         super().init_app(app, spec_kwargs=spec)
 
 
+class Parser(FlaskParser):
+    """webargs' Flask parser, for which a body nested too deep to decode is invalid JSON too."""
+
+    def load_json(self, req: Request, schema: ma.Schema) -> Any:
+        try:
+            return super().load_json(req, schema)
+        except RecursionError:
+            # json.loads gives up on deep nesting with RecursionError, not JSONDecodeError:
+            # answer it as any other undecodable body (400), not as a crash (500).
+            error = json.JSONDecodeError("Nested too deeply", "", 0)
+            return self._handle_invalid_json_error(error, req)
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest ``Blueprint`` that documents 401 on every authenticated route."""
+    """flask-smorest ``Blueprint`` that documents 401 on every authenticated route and parses
+    arguments with :class:`Parser`."""
+
+    ARGUMENTS_PARSER = Parser()
 
     def login_required(self, func: Any) -> Any:
         """Mark a view as needing a bearer token in the OpenAPI document."""

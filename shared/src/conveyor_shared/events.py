@@ -88,7 +88,10 @@ STATUS_EVENTS = {
 }
 """The event that announces a job entering each status."""
 
-_ID = re.compile(r"^(\d{1,20})-(\d{1,20})$")
+_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")  # not \d: it takes any script's digits
+
+_ID_PART_MAX = 2**64 - 1
+"""Largest part of a stream id Redis accepts (each is an unsigned 64-bit number)."""
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,11 @@ def stream_key(user_id: int) -> str:
 
 def parse_id(text: str) -> tuple[int, int] | None:
     """Return a stream id as ``(milliseconds, sequence)``, or ``None`` if it is not one."""
-    match = _ID.match(text)
+    match = _ID.fullmatch(text)
     if match is None:
         return None
-    return int(match[1]), int(match[2])
+    parts = int(match[1]), int(match[2])
+    return parts if max(parts) <= _ID_PART_MAX else None
 
 
 def _encode(value: object) -> str:

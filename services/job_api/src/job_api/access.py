@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,9 @@ from conveyor_shared.redis_client import get_redis
 from .exceptions import NotFound
 from .extensions import db
 
+_JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""The form of every job id (``str(uuid4())``, see ``models.new_id``)."""
+
 
 def visible_jobs(principal: Principal) -> Select[Any]:
     """Select the jobs ``principal`` may see."""
@@ -24,10 +28,17 @@ def visible_jobs(principal: Principal) -> Select[Any]:
     return query
 
 
+def is_job_id(value: str) -> bool:
+    """Tell whether ``value`` could be a job id; anything else names no job."""
+    return _JOB_ID.fullmatch(value) is not None
+
+
 def get_job(job_id: str) -> Job:
     """Load one job the caller may see, or raise :class:`NotFound` (another user's too)."""
     principal = current_principal()
-    job = db.session.get(Job, job_id) if len(job_id) <= 36 else None
+    # Anything that is no job id stays out of SQL: PostgreSQL refuses a NUL byte in a string
+    # (a 500), and an over-long one is no job anyway.
+    job = db.session.get(Job, job_id) if is_job_id(job_id) else None
     if job is None or (job.user_id != principal.id and not principal.is_admin):
         raise NotFound("Job not found.")
     return job

@@ -5,6 +5,7 @@ images, the decoded bytes that are stored beside it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -75,7 +76,8 @@ class Operation(ma.fields.Field):
         if not isinstance(value, dict):
             raise ma.ValidationError("Must be an object with an 'op'.")
         name = value.get("op")
-        if name not in OPERATION_SCHEMAS:
+        # A list or object is unhashable: check the type before looking the name up.
+        if not isinstance(name, str) or name not in OPERATION_SCHEMAS:
             raise ma.ValidationError({"op": [f"Must be one of: {', '.join(OPERATION_FIELDS)}."]})
         return OPERATION_SCHEMAS[name]().load(value)
 
@@ -90,13 +92,33 @@ class ImagePayload(ma.Schema):
     format = ma.fields.String(load_default="png", validate=validate.OneOf(images.OUTPUT_FORMATS))
 
 
+class UTCDateTime(ma.fields.AwareDateTime):
+    """An aware date-time, turned to UTC as it loads.
+
+    The worker compares it with UTC columns; a moment whose UTC form falls outside years
+    1-9999 (``0001-01-01T00:00:00+01:00``) would fail the job there, so it is refused here.
+    """
+
+    default_error_messages = {"range": "Must fall within years 1 to 9999 in UTC."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=None, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
+
+
 class ExportFilters(ma.Schema):
     """Which of the caller's jobs an export includes."""
 
     status = ma.fields.List(ma.fields.String(validate=validate.OneOf(STATUSES)))
     type = ma.fields.List(ma.fields.String(validate=validate.OneOf(TYPES)))
-    created_after = ma.fields.AwareDateTime(default_timezone=None)
-    created_before = ma.fields.AwareDateTime(default_timezone=None)
+    created_after = UTCDateTime()
+    created_before = UTCDateTime()
 
 
 class ExportPayload(ma.Schema):

@@ -1,4 +1,5 @@
-"""Every change of a job's status, each one a conditional ``UPDATE`` on the SQL row.
+"""Every change of a job's status, each one a conditional ``UPDATE`` (``DELETE`` to remove
+a finished job) on the SQL row.
 
 A transition names the state it expects (and, for a worker, the run id it was handed), so
 when two processes race on one job exactly one ``UPDATE`` matches a row and the other
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Float, Table, bindparam, select, update
+from sqlalchemy import Connection, Float, Table, bindparam, delete, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.orm import Session, scoped_session
 
@@ -389,6 +390,17 @@ def retry(session: AnySession, job_id: str, now: datetime | None = None) -> Job 
     if not _apply(session, job_id, [Job.status.in_(RETRYABLE)], values):
         return None
     return fetch(session, job_id)
+
+
+def remove(session: AnySession, job_id: str) -> bool:
+    """Delete a finished job, its stored input with it (``ON DELETE CASCADE``); ``False`` if
+    it is gone or no longer finished (a retry may have queued it since it was read)."""
+    statement = (
+        delete(Job)
+        .where(Job.id == job_id, Job.status.in_(FINISHED))
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
 
 
 def cancel_all(session: AnySession, user_id: int, now: datetime | None = None) -> list[Job]:

@@ -9,18 +9,16 @@ from conveyor_shared.auth import current_principal
 from conveyor_shared.jobs.models import Job
 
 from ... import caching
-from ...access import get_job, release_database, visible_jobs
+from ...access import get_job, is_job_id, release_database, visible_jobs
 from ...extensions import db
 from . import rendering
-
-MAX_ID_LENGTH = 36
-"""Longest job id (a UUID); a longer one is no job, and not worth a cache lookup."""
 
 
 def one(job_id: str) -> dict[str, Any]:
     """Return the answer for one job the caller may see (else raise ``NotFound``)."""
     principal = current_principal()
-    key = caching.key(principal.id, "job", job_id) if len(job_id) <= MAX_ID_LENGTH else None
+    # What is no job id is not worth a cache lookup: get_job answers it with NotFound.
+    key = caching.key(principal.id, "job", job_id) if is_job_id(job_id) else None
     kept = caching.get(key)
     if kept is None:
         job = get_job(job_id)

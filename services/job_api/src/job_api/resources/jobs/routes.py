@@ -14,14 +14,13 @@ from flask_jwt_extended import get_jwt, jwt_required
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job as RQJob
-from sqlalchemy import delete
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import current_principal
 from conveyor_shared.jobs import events, store
 from conveyor_shared.jobs.keys import CANCEL_KEY
-from conveyor_shared.jobs.models import Job, JobInput
-from conveyor_shared.jobs.status import FINISHED, STATUSES
+from conveyor_shared.jobs.models import Job
+from conveyor_shared.jobs.status import STATUSES
 from conveyor_shared.redis_client import get_redis
 
 from ... import caching, idempotency, submission
@@ -131,13 +130,17 @@ class JobItem(MethodView):
     def delete(self, job_id: str) -> None:
         """Delete a finished job and its artifact"""
         job = get_job(job_id)
-        if job.status not in FINISHED:
-            raise Conflict(f"Only a finished job can be deleted; this one is {job.status}.")
         run_id, owner = job.run_id, job.user_id
-        db.session.execute(delete(JobInput).where(JobInput.job_id == job.id))
-        db.session.execute(delete(Job).where(Job.id == job.id, Job.status.in_(FINISHED)))
+        if not store.remove(db.session, job.id):
+            # Not finished, or no longer: answer from the row as it is now (a retry may have
+            # queued it, another delete may have taken it, since get_job read it).
+            current = store.fetch(db.session, job.id)
+            if current is None:
+                raise NotFound("Job not found.")
+            raise Conflict(f"Only a finished job can be deleted; this one is {current.status}.")
         db.session.commit()
         caching.invalidate(owner)
+        # The files go only once the row is gone for good.
         shutil.rmtree(Path(current_app.config["ARTIFACTS_DIR"]) / job_id, ignore_errors=True)
         if run_id:
             _forget_run(run_id)

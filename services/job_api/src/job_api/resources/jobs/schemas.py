@@ -25,6 +25,10 @@ SORT_FIELDS = ["id", "created_at", "updated_at", "started_at", "finished_at", "s
                "priority", "attempts"]  # fmt: skip
 """Fields a job list may be sorted by."""
 
+MAX_USER_ID = 2**31 - 1
+"""Largest value ``jobs.user_id`` holds (a 32-bit INTEGER on PostgreSQL): a larger filter
+would overflow the driver (a 500) instead of being refused."""
+
 
 class SubmitSchema(ma.Schema):
     """One job to submit."""
@@ -138,7 +142,7 @@ class JobListArgs(list_args_schema(SORT_FIELDS, "-created_at", name="JobListBase
 
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     type = ma.fields.String(validate=validate.OneOf(TYPES))
-    user_id = ma.fields.Integer(validate=validate.Range(min=1))
+    user_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_USER_ID))
 
 
 JobPageSchema = page_schema(JobSchema, "JobPage")

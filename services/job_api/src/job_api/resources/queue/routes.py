@@ -8,7 +8,7 @@ from flask import jsonify
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from rq import Queue, Worker
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import current_principal
@@ -36,10 +36,13 @@ def _user_view(user_id: int) -> dict[str, Any]:
         select(Job.status, func.count()).where(Job.user_id == user_id).group_by(Job.status)
     ).all()
     counts: dict[str, int] = {status: int(total) for status, total in rows}
+    # Running, then queued, then scheduled, before the cut: a big delayed batch must not
+    # push the jobs that are live out of the view.
+    rank = case((Job.status == RUNNING, 0), (Job.status == QUEUED, 1), else_=2)
     jobs = db.session.scalars(
         select(Job)
         .where(Job.user_id == user_id, Job.status.in_((RUNNING, QUEUED, SCHEDULED)))
-        .order_by(Job.status.desc(), Job.queued_at, Job.created_at)
+        .order_by(rank, Job.queued_at, Job.created_at)
         .limit(SHOWN_JOBS)
     ).all()
     release_database()
