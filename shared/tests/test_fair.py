@@ -12,6 +12,7 @@ import redis
 from rq import Queue
 
 from conveyor_shared.fair import Dispatcher, FairQueue, queue_name
+from conveyor_shared.redis_server import RedisServer
 
 WEIGHTS = {"free": 1, "pro": 3, "enterprise": 9}
 
@@ -64,6 +65,20 @@ def test_weights_3_to_1_share_the_first_200_dispatches(
     shares = Counter(drain(dispatcher, 200))
     assert abs(shares["1"] / 200 - 0.75) <= 0.05
     assert abs(shares["2"] / 200 - 0.25) <= 0.05
+
+
+def test_weights_redis_lost_in_a_restart_are_restored_by_the_next_pick(
+    connection: redis.Redis, dispatcher: Dispatcher, redis_server: RedisServer
+) -> None:
+    redis_server.kill()  # no persistence: the weights the dispatcher wrote at start are gone
+    redis_server.start()
+    fill(connection, 1, 300, tier="pro")  # activated while every tier weighs 1
+    fill(connection, 2, 300, tier="free")
+    shares = Counter(drain(dispatcher, 200))
+    assert abs(shares["1"] / 200 - 0.75) <= 0.05
+    assert connection.hgetall("conveyor:fair:weights") == {
+        tier.encode(): str(weight).encode() for tier, weight in WEIGHTS.items()
+    }
 
 
 def test_weights_1_3_9_share_dispatches(connection: redis.Redis, dispatcher: Dispatcher) -> None:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from rq import Queue
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_shared import notifications
 from conveyor_shared.jobs import dispatch, store
 from conveyor_shared.jobs.db import make_engine
-from conveyor_shared.jobs.models import Base, Job
+from conveyor_shared.jobs.models import Base, Job, utcnow
+from conveyor_shared.jobs.reconcile import Report, reconcile
 from conveyor_shared.jobs.testing import FAST_SETTINGS, WorkerFleet
 from worker import config, runtime
 from worker.process import ConveyorWorker
@@ -77,6 +81,27 @@ def row(sessions: sessionmaker[Session]) -> Callable[[str], Job]:
             return job
 
     return read
+
+
+@pytest.fixture
+def sweep(sessions: sessionmaker[Session], connection: redis.Redis) -> Callable[..., Report]:
+    """Run one reconciler sweep as if ``later`` seconds had passed (grace 1 s, lease 2 s)."""
+
+    def run(later: float = 10) -> Report:
+        now = utcnow() + timedelta(seconds=later)
+        return reconcile(sessions, connection, grace=1, lease=2, now=now)
+
+    return run
+
+
+@pytest.fixture
+def emails(connection: redis.Redis) -> Callable[[], list[str]]:
+    """The keys of the emails waiting on the notifier's queue."""
+
+    def keys() -> list[str]:
+        return [job.kwargs["key"] for job in Queue(notifications.QUEUE, connection=connection).jobs]
+
+    return keys
 
 
 @pytest.fixture

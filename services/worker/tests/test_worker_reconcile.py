@@ -11,16 +11,10 @@ from rq.job import Job as RQJob
 from rq.job import JobStatus
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import store
+from conveyor_shared.jobs import outbox, store
 from conveyor_shared.jobs.keys import LEASE_KEY
 from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.reconcile import reconcile
-
-
-def _sweep(sessions: sessionmaker[Session], connection: redis.Redis, later: float = 10) -> object:
-    return reconcile(
-        sessions, connection, grace=1, lease=2, now=utcnow() + timedelta(seconds=later)
-    )
+from conveyor_shared.jobs.reconcile import Report
 
 
 def _claim(sessions: sessionmaker[Session], job: Job) -> None:
@@ -31,13 +25,13 @@ def _claim(sessions: sessionmaker[Session], job: Job) -> None:
 
 def test_running_job_without_a_lease_is_queued_again(
     submit: Callable[..., Job], sessions: sessionmaker[Session], row: Callable[[str], Job],
-    connection: redis.Redis,
+    connection: redis.Redis, sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit()
     _claim(sessions, job)
     connection.delete(*connection.keys("rq:*"))  # the dead worker's run is gone too
-    report = _sweep(sessions, connection)
-    assert report.recovered == [job.id]  # type: ignore[attr-defined]
+    report = sweep()
+    assert report.recovered == [job.id]
     again = row(job.id)
     assert (again.status, again.recoveries, again.attempts) == ("queued", 1, 0)
     assert again.run_id != job.run_id
@@ -46,69 +40,82 @@ def test_running_job_without_a_lease_is_queued_again(
 
 def test_running_job_with_a_live_lease_is_left_alone(
     submit: Callable[..., Job], sessions: sessionmaker[Session], row: Callable[[str], Job],
-    connection: redis.Redis,
+    connection: redis.Redis, sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit()
     _claim(sessions, job)
     connection.set(LEASE_KEY.format(job_id=job.id), job.run_id or "")
-    assert _sweep(sessions, connection).total == 0  # type: ignore[attr-defined]
+    assert sweep().total == 0
     assert row(job.id).status == "running"
 
 
 def test_lost_job_that_was_being_canceled_ends_canceled(
     submit: Callable[..., Job], sessions: sessionmaker[Session], row: Callable[[str], Job],
-    connection: redis.Redis,
+    sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit()
     _claim(sessions, job)
     with sessions() as session:
         assert store.cancel(session, job.id) == "stopping"
         session.commit()
-    _sweep(sessions, connection)
+    sweep()
     assert row(job.id).status == "canceled"
 
 
 def test_job_that_keeps_killing_workers_fails(
     submit: Callable[..., Job], sessions: sessionmaker[Session], row: Callable[[str], Job],
-    connection: redis.Redis,
+    sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit()
     for _ in range(store.MAX_RECOVERIES + 1):
         _claim(sessions, row(job.id))
-        _sweep(sessions, connection)
+        sweep()
     done = row(job.id)
     assert done.status == "failed"
     assert done.error is not None and "worker died" in done.error
 
 
-def test_overdue_scheduled_job_is_released(
+def test_job_failed_by_worker_deaths_emails_its_owner(
     submit: Callable[..., Job], sessions: sessionmaker[Session], row: Callable[[str], Job],
-    connection: redis.Redis,
+    emails: Callable[[], list[str]], sweep: Callable[..., Report],
+) -> None:  # fmt: skip
+    job = submit(notify_email=True, notify_to="owner@example.test", owner_name="owner")
+    for _ in range(store.MAX_RECOVERIES + 1):  # each run's worker dies (SIGKILL, OOM...)
+        _claim(sessions, row(job.id))
+        sweep()
+    done = row(job.id)
+    assert (done.status, done.email_owed) == ("failed", False)
+    assert emails() == [outbox.key(done)]
+
+
+def test_overdue_scheduled_job_is_released(
+    submit: Callable[..., Job], row: Callable[[str], Job],
+    connection: redis.Redis, sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit(run_at=utcnow() + timedelta(seconds=2))
     connection.flushall()  # RQ's scheduled entry is lost
-    report = _sweep(sessions, connection)
-    assert report.released == [job.id]  # type: ignore[attr-defined]
+    report = sweep()
+    assert report.released == [job.id]
     assert row(job.id).status == "queued"
 
 
 def test_queued_job_whose_delivery_was_spent_gets_a_new_run(
-    submit: Callable[..., Job], sessions: sessionmaker[Session], row: Callable[[str], Job],
-    connection: redis.Redis,
+    submit: Callable[..., Job], row: Callable[[str], Job],
+    connection: redis.Redis, sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit()
     # A worker dequeued the run and died before claiming it: RQ says started, SQL says queued.
     Queue("user.1.normal", connection=connection).remove(job.run_id or "")
     RQJob.fetch(job.run_id or "", connection=connection).set_status(JobStatus.FAILED)
-    report = _sweep(sessions, connection)
-    assert report.enqueued == [job.id]  # type: ignore[attr-defined]
+    report = sweep()
+    assert report.enqueued == [job.id]
     again = row(job.id)
     assert again.status == "queued" and again.run_id != job.run_id
     assert Queue("user.1.normal", connection=connection).job_ids == [again.run_id]
 
 
 def test_queued_job_still_waiting_in_rq_is_left_alone(
-    submit: Callable[..., Job], sessions: sessionmaker[Session], connection: redis.Redis
+    submit: Callable[..., Job], sweep: Callable[..., Report]
 ) -> None:
     submit()
-    assert _sweep(sessions, connection).total == 0  # type: ignore[attr-defined]
+    assert sweep().total == 0

@@ -1,4 +1,5 @@
-"""Stopping work: cancels, a killed worker, and graceful shutdown, on real processes."""
+"""Stopping work: cancels, a killed worker, and graceful shutdown, on real processes; and
+the interrupts that stop a job in the worker's own process."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import time
 from collections.abc import Callable
 
+import pytest
 import redis
 from rq.command import send_stop_job_command
 from rq.job import Job as RQJob
@@ -16,6 +18,9 @@ from conveyor_shared.jobs import store
 from conveyor_shared.jobs.keys import CANCEL_KEY
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from worker import runtime
+from worker.exceptions import JobTimedOut
+from worker.monitor import Monitor
 
 FINISHED = ("completed", "failed", "canceled")
 
@@ -141,3 +146,31 @@ def test_deleted_users_jobs_are_canceled(
     wait_for(_in(row, running.id, "canceled"), timeout=10, what="running job to stop")
     assert row(scheduled.id).status == "canceled"
     assert row(other.id).status == "scheduled"
+
+
+def _watching(burst: Callable[[], None]) -> Monitor:
+    """A monitor over a run in its body, its interrupt handler installed (``burst`` set up
+    the runtime and puts the signal handlers back afterwards)."""
+    monitor = Monitor(runtime.get())
+    monitor.install()
+    monitor.begin("job", "run", timeout=60)
+    monitor.enter_body()
+    return monitor
+
+
+def test_an_interrupt_waits_for_the_platforms_bookkeeping(burst: Callable[[], None]) -> None:
+    monitor = _watching(burst)
+    held_back = False
+    with pytest.raises(JobTimedOut), monitor.shield():
+        monitor.interrupt(JobTimedOut("timeout"))  # the signal arrives at once
+        held_back = True
+    assert held_back
+
+
+def test_an_interrupt_outside_the_bookkeeping_is_raised_at_once(
+    burst: Callable[[], None],
+) -> None:
+    monitor = _watching(burst)
+    with pytest.raises(JobTimedOut):
+        monitor.interrupt(JobTimedOut("timeout"))
+        pytest.fail("the interrupt was held back")

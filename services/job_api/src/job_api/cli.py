@@ -16,16 +16,18 @@ jobs_cli = AppGroup("jobs", help="Operate on the jobs database.")
 
 @jobs_cli.command("reconcile")
 def reconcile_command() -> None:
-    """Enqueue committed jobs missing from Redis and recover jobs whose worker died."""
+    """Enqueue committed jobs missing from Redis, recover jobs whose worker died and send
+    the finished-job emails still owed."""
     report = reconcile(
         lambda: db.session,
         get_redis(),
         grace=current_app.config["JOB_ENQUEUE_GRACE"],
         lease=current_app.config["JOB_LEASE_SECONDS"],
+        public_url=current_app.config.get("PUBLIC_URL"),
     )
     click.echo(
         f"released {len(report.released)}, enqueued {len(report.enqueued)}, "
-        f"recovered {len(report.recovered)}"
+        f"recovered {len(report.recovered)}, emails sent {len(report.notified)}"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -84,7 +84,7 @@ class JobContext:
         try:
             if self.runtime.monitor is not None:
                 self.runtime.monitor.announce_now()  # the start before the first progress
-            with self.runtime.sessions() as session:
+            with self._shielded(), self.runtime.sessions() as session:
                 current = store.report_progress(session, self.job_id, self.run_id, percent, message)
                 session.commit()
             if not current:
@@ -95,9 +95,14 @@ class JobContext:
         finally:
             self.bookkeeping += time.monotonic() - now
 
+    def _shielded(self) -> AbstractContextManager[None]:
+        """Keep a timeout or cancel out of the platform's SQL (see ``Monitor.shield``)."""
+        monitor = self.runtime.monitor
+        return monitor.shield() if monitor is not None else nullcontext()
+
     def input_bytes(self) -> bytes:
         """Return the binary input stored with the job (an image)."""
-        with self.runtime.sessions() as session:
+        with self._shielded(), self.runtime.sessions() as session:
             stored = session.get(JobInput, self.job_id)
             if stored is None:
                 raise JobFailure("the job's input is missing")

@@ -7,6 +7,11 @@ and records how it ended. Redis work at each edge of the run (the event, the lea
 cancel check; at the end also the caller's own, such as the fair dispatcher's charge) goes
 in one pipeline: one round trip per edge.
 
+Redis work after a commit is best effort: a Redis error is logged, never raised out of
+:func:`attempt`, since the row already holds the truth and the reconciler's sweep repairs
+what Redis missed (a run not enqueued, a release not scheduled, an owed email: the row's
+``email_owed`` mark, see :mod:`conveyor_shared.jobs.outbox`).
+
 The worker calls :func:`attempt` directly for a run the fair dispatcher picked. The RQ job
 functions are :func:`run` (the same attempt, for a run RQ itself delivers) and
 :func:`release` (RQ's scheduler moving a scheduled job to its queue).
@@ -15,19 +20,20 @@ functions are :func:`run` (the same attempt, for a run RQ itself delivers) and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 
 from conveyor_shared import events as streams
-from conveyor_shared import notifications
 from conveyor_shared.fair import execute_pipeline
-from conveyor_shared.jobs import backoff, dispatch, events, store
+from conveyor_shared.jobs import backoff, dispatch, events, outbox, store
 from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
+from conveyor_shared.jobs.status import CANCELED, COMPLETED, QUEUED, SCHEDULED
 from conveyor_shared.logs import job_id_var, request_id_var, user_id_var
 
 from . import handlers, runtime
@@ -66,7 +72,8 @@ def release(job_id: str) -> bool:
         session.commit()
     if job is None:
         return False
-    dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
+    with _after_commit("enqueue the released job"):
+        dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
     events.publish(rt.redis, job)
     return True
 
@@ -134,15 +141,18 @@ def attempt(
         done.status = COMPLETED if ended is not None else None
     except JobStopped as error:
         done.error = error
+        _discard_connections(rt)
         _announce_start(monitor)
         done.status = CANCELED if _stopped(rt, context) else None
     except (WorkerShutdown, SystemExit, KeyboardInterrupt) as error:
         done.error = error
+        _discard_connections(rt)
         _announce_start(monitor)
         done.status = QUEUED if _hand_back(rt, context) else None
         raise
     except JobTimedOut as error:
         done.error = error
+        _discard_connections(rt)
         _announce_start(monitor)
         done.status = _failed(rt, context, str(error))
     except Exception as error:
@@ -161,9 +171,18 @@ def attempt(
         job_id_var.reset(tokens[0])
         user_id_var.reset(tokens[1])
         request_id_var.reset(tokens[2])
-    if ended is not None and ended.notify_email and ended.notify_to:
+    if ended is not None and ended.email_owed:
         _notify(rt, ended)
     return done
+
+
+def _discard_connections(rt: Runtime) -> None:
+    """Record an interrupted run's end on fresh database connections.
+
+    The interrupt is raised between two bytecodes of the handler, which may be inside its
+    own SQL (an export's query): that pooled connection can be left mid-statement, and the
+    pool would hand it out again (psycopg: "connection in transaction status ACTIVE")."""
+    rt.engine.dispose()
 
 
 def _announce_start(monitor: Monitor | None) -> None:
@@ -173,6 +192,17 @@ def _announce_start(monitor: Monitor | None) -> None:
             monitor.announce_now()
         except redis.RedisError as error:
             logger.warning("could not announce the job's start", extra={"error": str(error)})
+
+
+@contextmanager
+def _after_commit(what: str) -> Iterator[None]:
+    """Log a Redis error of work done after a commit instead of raising it (the sweep
+    repairs it)."""
+    try:
+        yield
+    except redis.RedisError as error:
+        logger.warning("could not reach Redis after a commit; the sweep repairs it",
+                       extra={"step": what, "error": str(error)})  # fmt: skip
 
 
 def _send(rt: Runtime, pipe: Any) -> None:
@@ -222,7 +252,8 @@ def _failed(rt: Runtime, context: JobContext, error: str) -> str | None:
     logger.warning("job attempt failed", extra={"error": error, "status": status})
     if status == SCHEDULED and retry_in is not None:
         due = now + timedelta(seconds=retry_in)
-        dispatch.schedule_releases(rt.redis, [(context.job_id, due)])
+        with _after_commit("schedule the retry"):
+            dispatch.schedule_releases(rt.redis, [(context.job_id, due)])
     if status is not None:
         _announce(rt, context.job_id)
     return status
@@ -245,7 +276,8 @@ def _hand_back(rt: Runtime, context: JobContext) -> bool:
         session.commit()
     if job is None:
         return False
-    dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
+    with _after_commit("enqueue the handed-back job"):
+        dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
     events.publish(rt.redis, job)
     return True
 
@@ -257,29 +289,18 @@ def _announce(rt: Runtime, job_id: str) -> None:
     if job is None:
         return
     events.publish(rt.redis, job)
-    if job.status in (COMPLETED, FAILED) and job.notify_email and job.notify_to:
+    if job.email_owed:
         _notify(rt, job)
 
 
 def _notify(rt: Runtime, job: Job) -> None:
-    finished = job.finished_at.isoformat() if job.finished_at else ""
-    context: dict[str, Any] = {
-        "username": job.owner_name or f"user {job.user_id}",
-        "job_id": job.id,
-        "job_type": job.type,
-        "status": job.status,
-        "finished_at": finished,
-        "url": f"{rt.config['PUBLIC_URL'].rstrip('/')}/api/jobs/{job.id}",
-    }
-    if job.error:
-        context["error"] = job.error
-    if job.result is not None:
-        context["result"] = job.result
-    notifications.send_email(
-        rt.redis,
-        key=f"job-finished:{job.id}:{finished}",
-        to=job.notify_to or "",
-        template=notifications.JOB_FINISHED,
-        context=context,
-        request_id=job.request_id,
-    )
+    """Enqueue the email the job's ending owes its owner, then clear the row's mark; on a
+    Redis error the mark stays and the sweep sends the email."""
+    with _after_commit("enqueue the job's email"):
+        outbox.send(rt.redis, job, rt.config["PUBLIC_URL"])
+        try:
+            with rt.sessions() as session:
+                outbox.settle(session, job)
+                session.commit()
+        except SQLAlchemyError as error:  # the mark left set costs one harmless resend
+            logger.warning("could not clear the job's email mark", extra={"error": str(error)})

@@ -22,7 +22,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -69,6 +70,7 @@ class Monitor(threading.Thread):
         self.grace = float(runtime.config["JOB_ENQUEUE_GRACE"])
         self.current: _Current | None = None
         self.in_body = False
+        self.shielded = False
         self.pending: Interrupt | None = None
         self.shutdown_at: float | None = None
         self._halt = threading.Event()
@@ -104,6 +106,23 @@ class Monitor(threading.Thread):
         self.in_body = False
         self.pending = None
 
+    @contextmanager
+    def shield(self) -> Iterator[None]:
+        """Hold back an interrupt while the platform's own bookkeeping (a progress report's
+        SQL) runs inside the body, and raise it right after.
+
+        An interrupt raised between two bytecodes of a database driver can leave its
+        connection mid-statement, and the pool may hand that connection out again."""
+        self.shielded = True
+        try:
+            yield
+        finally:
+            self.shielded = False
+        pending = self.pending
+        if pending is not None and self.in_body:
+            self.pending = None
+            raise pending
+
     def end(self, pipeline: Any) -> None:
         """Stop watching the run: queue on ``pipeline`` its start, if not yet sent, and the
         release of its lease."""
@@ -121,7 +140,7 @@ class Monitor(threading.Thread):
     def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
         # Plain attribute reads only: this runs between bytecodes of the main thread.
         pending = self.pending
-        if pending is not None and self.in_body:
+        if pending is not None and self.in_body and not self.shielded:
             self.pending = None
             raise pending
 
@@ -200,7 +219,10 @@ class Monitor(threading.Thread):
             SWEEP_LOCK_KEY, self.runtime.worker_name, nx=True, px=lock_ms
         ):
             return
-        reconcile(self.runtime.sessions, self.runtime.redis, grace=self.grace, lease=self.lease)
+        reconcile(
+            self.runtime.sessions, self.runtime.redis, grace=self.grace, lease=self.lease,
+            public_url=self.runtime.config["PUBLIC_URL"],
+        )  # fmt: skip
         self._sweeps += 1
         if self._sweeps % FAIR_SWEEP_EVERY == 1:
             dispatcher = Dispatcher(self.runtime.redis, {})

@@ -11,7 +11,10 @@ class gets another way:
 - stopping one job: RQ's stop-job command calls :meth:`kill_horse`, which here interrupts
   the job instead of killing a child process;
 - graceful shutdown: SIGTERM lets the job finish for ``JOB_SHUTDOWN_GRACE`` seconds, then
-  hands it back to the queue uncharged; the process then exits.
+  hands it back to the queue uncharged; the process then exits;
+- a Redis outage: the job's end is recorded in SQL alone (see :mod:`execution`), and RQ's
+  own steps between two jobs (heartbeat, suspension check, maintenance) wait for Redis in
+  the dequeue loop's backoff instead of ending the process.
 
 RQ's scheduler runs in a thread rather than a forked process, so it dies with the worker
 instead of outliving a SIGKILL as an orphan.
@@ -32,6 +35,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -68,6 +73,16 @@ MIN_CHARGE = 0.005
 """Least worker time, in seconds, a dispatched job is charged: the few milliseconds of
 bookkeeping around each job are the platform's, but a flood of empty jobs still pays for
 every dispatch it takes."""
+
+
+@contextmanager
+def _unless_redis_is_down(worker: SimpleWorker, step: str) -> Iterator[None]:
+    """Skip an RQ step between two jobs while Redis is unreachable: the dequeue loop that
+    follows backs off until Redis is back (RQ's own loop would end the process)."""
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        worker.log.warning("Redis unreachable (%s); %s skipped", error, step)
 
 
 class ThreadScheduler(RQScheduler):
@@ -192,7 +207,11 @@ class ConveyorWorker(SimpleWorker):
         if timeout is None and pipeline is None and now < self._next_heartbeat:
             return
         self._next_heartbeat = now + HEARTBEAT_INTERVAL
-        super().heartbeat(timeout, pipeline)
+        if timeout is not None or pipeline is not None:
+            super().heartbeat(timeout, pipeline)  # part of RQ's bookkeeping: errors are its
+            return
+        with _unless_redis_is_down(self, "heartbeat"):
+            super().heartbeat(timeout, pipeline)
 
     def check_for_suspension(self, burst: bool) -> None:
         """RQ's check for ``rq suspend``, at most every :data:`SUSPENSION_CHECK_INTERVAL`."""
@@ -200,7 +219,14 @@ class ConveyorWorker(SimpleWorker):
         if now < self._next_suspension_check:
             return
         self._next_suspension_check = now + SUSPENSION_CHECK_INTERVAL
-        super().check_for_suspension(burst)
+        with _unless_redis_is_down(self, "suspension check"):
+            super().check_for_suspension(burst)
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance (registry cleanup, a scheduler thread restart), unless Redis is
+        down: it runs again at the next interval."""
+        with _unless_redis_is_down(self, "maintenance"):
+            super().run_maintenance_tasks()
 
     def set_state(self, state: str, pipeline: Any = None) -> None:
         """Write the worker's state only when it changes (or on RQ's own pipeline)."""

@@ -73,6 +73,8 @@ class Dispatcher:
     def __init__(self, connection: redis.Redis, weights: Mapping[str, int]) -> None:
         self.connection = connection
         self.weights = dict(weights)
+        # Every pick carries the weights too, to write them back if Redis lost them.
+        self._weight_args = [item for pair in self.weights.items() for item in pair]
         if self.weights:
             connection.hset(f"{PREFIX}weights", mapping=dict(self.weights.items()))  # type: ignore[arg-type]
 
@@ -88,9 +90,11 @@ class Dispatcher:
         """Pop the next job by weighted fair share, or ``None`` if nothing is queued.
 
         ``first`` names an RQ queue popped before any user's line, in the same round trip;
-        a job from it comes back with no ``user_id`` and no charge."""
+        a job from it comes back with no ``user_id`` and no charge. The pick restores this
+        dispatcher's tier weights if Redis has none (it restarted without persistence)."""
         args = [PREFIX, Queue.redis_queue_namespace_prefix, time.time(), DEFAULT_COST]
-        found = PICK(keys=[], args=[*args, worker_name, first], client=self.connection)
+        args += [worker_name, first, *self._weight_args]
+        found = PICK(keys=[], args=args, client=self.connection)
         if not found:
             return None
         job_id, name, user_id, charged = (_text(v) for v in found)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -88,6 +89,9 @@ class Job(Base):
     timeout_seconds: Mapped[int] = mapped_column(Integer)
     notify_email: Mapped[bool] = mapped_column(Boolean, default=False)
     notify_to: Mapped[str | None] = mapped_column(String(254))
+    # The outbox of the job_finished email: set in the transaction that ends a job whose
+    # owner asked for one, cleared once the email is on the notifier's queue.
+    email_owed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     owner_name: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(128))
     # The RQ job id of the current run; a delivery carrying another run id is stale.
@@ -113,6 +117,8 @@ class Job(Base):
         Index("ix_jobs_user_id_created_at", "user_id", "created_at"),
         # A worker claims by run id: the fair dispatcher hands it the RQ job id, nothing else.
         Index("ix_jobs_run_id", "run_id"),
+        # The sweep looks for owed emails, the oldest first.
+        Index("ix_jobs_email_owed_finished_at", "email_owed", "finished_at"),
     )
 
     def time_spent(self, now: datetime | None = None) -> float:

@@ -14,6 +14,9 @@ that one worker at a time runs every few seconds repairs every such gap:
    again (or canceled/failed, see :func:`store.recover`).
 4. deleted users (user-service adds them to ``DELETED_USERS_KEY``): every unfinished job
    canceled, running ones stopped through their cancel key.
+5. finished jobs still marked ``email_owed`` (see :mod:`.outbox`): the owner's email
+   enqueued and the mark cleared, at once for the jobs step 3 failed, after the grace for
+   the others (the worker that ended them sends the email itself unless Redis was down).
 
 Every repair is a conditional ``UPDATE``, so a sweep racing with a worker or job-api (or
 with another sweep) does no harm: a duplicate delivery finds the row already claimed.
@@ -30,7 +33,7 @@ import redis
 from sqlalchemy import select, update
 
 from ..fair import CLAIMED_KEY
-from . import dispatch, events, store
+from . import dispatch, events, outbox, store
 from .keys import CANCEL_KEY, DELETED_USERS_KEY, LEASE_KEY
 from .models import Job, new_id, utcnow
 from .status import QUEUED, RUNNING, SCHEDULED
@@ -53,10 +56,13 @@ class Report:
     enqueued: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     canceled: list[str] = field(default_factory=list)
+    notified: list[str] = field(default_factory=list)
+    """Jobs whose owed email was enqueued."""
 
     @property
     def total(self) -> int:
-        return len(self.released) + len(self.enqueued) + len(self.recovered) + len(self.canceled)
+        return (len(self.released) + len(self.enqueued) + len(self.recovered)
+                + len(self.canceled) + len(self.notified))  # fmt: skip
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -131,6 +137,25 @@ def _requeue_missing(
     return missing
 
 
+def _restarted_within(connection: redis.Redis, now: datetime, lease: float) -> bool:
+    """Tell whether Redis started less than a lease period before ``now``.
+
+    A restart without persistence wipes every lease at once, live workers' included; they
+    write theirs again within a quarter of a lease period. Until a whole period has passed
+    since the start, a missing lease does not mean a dead worker. Redis's uptime is a
+    duration, so no clock is compared across machines; it is whole seconds, so the start is
+    at worst placed up to a second late (recovery waits that much longer).
+    """
+    uptime = int(connection.info("server")["uptime_in_seconds"])
+    started = utcnow() - timedelta(seconds=uptime)
+    if started <= now - timedelta(seconds=lease):
+        return False
+    logger.info(
+        "Redis restarted recently: lost leases are not trusted yet", extra={"uptime": uptime}
+    )
+    return True
+
+
 def _recover_lost(
     session: AnySession, connection: redis.Redis, now: datetime, lease: float, report: Report
 ) -> list[Job]:
@@ -141,10 +166,13 @@ def _recover_lost(
     if not rows:
         return []
     holders = connection.mget([LEASE_KEY.format(job_id=job.id) for job in rows])
+    unleased = [
+        job for job, holder in zip(rows, holders, strict=True) if _text(holder) != job.run_id
+    ]
+    if not unleased or _restarted_within(connection, now, lease):
+        return []
     recovered = []
-    for job, holder in zip(rows, holders, strict=True):
-        if _text(holder) == job.run_id:
-            continue
+    for job in unleased:
         logger.warning("job lost its worker", extra={"job": job.id, "worker": job.worker_name})
         changed = store.recover(session, job, now)
         if changed is not None:
@@ -181,8 +209,9 @@ def reconcile(
     grace: float,
     lease: float,
     now: datetime | None = None,
+    public_url: str | None = None,
 ) -> Report:
-    """Run one sweep; return what it repaired."""
+    """Run one sweep; return what it repaired. ``public_url`` is where emails link to."""
     now = now or utcnow()
     report = Report()
     session = session_factory()
@@ -198,6 +227,10 @@ def reconcile(
         dispatch.enqueue(connection, [dispatch.Run.of(job) for job in runnable])
         for job in (*released, *lost, *canceled):
             events.publish(connection, job)
+        report.notified = outbox.send_owed(
+            session, connection, ended_before=now - timedelta(seconds=grace), limit=BATCH,
+            also=lost, public_url=public_url,
+        )  # fmt: skip
     finally:
         session.close()
     if report.total:
@@ -208,6 +241,7 @@ def reconcile(
                 "enqueued": len(report.enqueued),
                 "recovered": len(report.recovered),
                 "canceled": len(report.canceled),
+                "notified": len(report.notified),
             },
         )
     return report

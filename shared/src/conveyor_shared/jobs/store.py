@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Float, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, Float, Table, and_, bindparam, delete, func, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.orm import Session, scoped_session
 
@@ -41,6 +41,10 @@ AnySession = Session | scoped_session[Any]
 
 MAX_RECOVERIES = 3
 """Times a job whose worker died is run again before it is failed."""
+
+EMAIL_OWED = and_(_c.notify_email.is_(True), func.coalesce(_c.notify_to, "") != "")
+"""The ``email_owed`` mark of a job that ends completed or failed: set in the same
+``UPDATE`` as the status, it is the outbox of the owner's email (see :mod:`.outbox`)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ def build(spec: NewJob, now: datetime) -> Job:
         timeout_seconds=spec.timeout_seconds,
         notify_email=spec.notify_email,
         notify_to=spec.notify_to,
+        email_owed=False,
         owner_name=spec.owner_name,
         request_id=spec.request_id,
         progress_percent=0.0,
@@ -182,6 +187,7 @@ _COMPLETE = (
         progress_message="done",
         run_seconds=_c.run_seconds + bindparam("p_elapsed", type_=Float()),
         cancel_requested=False,
+        email_owed=EMAIL_OWED,
         artifact_name=bindparam("p_artifact_name"),
         artifact_type=bindparam("p_artifact_type"),
         artifact_size=bindparam("p_artifact_size"),
@@ -271,7 +277,7 @@ def fail(
             progress_message=f"retrying in {retry_in:.1f}s",
         )
     else:
-        values.update(status=FAILED, finished_at=now, cancel_requested=False)
+        values.update(status=FAILED, finished_at=now, cancel_requested=False, email_owed=EMAIL_OWED)
     if not _apply(session, job_id, _running(run_id), values):
         return None
     return str(values["status"])
@@ -328,6 +334,7 @@ def recover(session: AnySession, job: Job, now: datetime) -> Job | None:
             "status": FAILED,
             "finished_at": now,
             "error": f"worker died while running the job ({job.recoveries + 1} times)",
+            "email_owed": EMAIL_OWED,
         }
     else:
         values = {
@@ -375,6 +382,7 @@ def retry(session: AnySession, job_id: str, now: datetime | None = None) -> Job 
         "queued_at": now,
         "retry_floor": Job.attempts,
         "recoveries": 0,
+        "email_owed": False,  # an email still owed for the last ending is given up
         "error": None,
         "result": None,
         "started_at": None,

@@ -1,9 +1,16 @@
 -- Stride scheduling: take the next job of the active user with the lowest virtual pass (the
 -- worker time they have had, divided by their weight; the score in the active set). The
 -- pop, the charge and the claim are one atomic step, whatever the number of workers.
--- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name[, first queue]
+-- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name[, first queue
+--       [, tier, weight, tier, weight, ...]]
 -- Returns {job_id, queue_name, user_id, charged_cost} or nil when nothing is queued.
 local P, QP, now, default_cost, worker = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+-- The tier weights, from the worker's settings: written back if Redis lost them (a restart
+-- without persistence), or every tier would weigh 1 until a worker restarted. A user rated
+-- at weight 1 meanwhile gets the right rate at their next finish (finish.lua).
+if #ARGV > 6 and redis.call('EXISTS', P .. 'weights') == 0 then
+  redis.call('HSET', P .. 'weights', unpack(ARGV, 7))
+end
 -- A queue read before every user's line (the control queue, whose tiny jobs move others),
 -- in the same round trip; its jobs belong to no user and are not charged.
 local first = ARGV[6]
