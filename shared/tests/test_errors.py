@@ -42,9 +42,30 @@ def test_json_nested_too_deep_is_a_400_problem(client: Any, opening: bytes) -> N
     assert problem["errors"] == ["Invalid JSON body."]
 
 
-def test_flask_reads_json_nested_too_deep_as_invalid(app_factory: Any) -> None:
+# Valid JSON text that no UTF-8 string holds: argon2, PyJWT and the drivers fail on it.
+@pytest.mark.parametrize("name", [rb'"ab\ud800c"', rb'"abc\uDFFF"'], ids=["high", "low"])
+def test_a_lone_surrogate_is_a_400_problem(client: Any, name: bytes) -> None:
+    body = b'{"name":' + name + b"}"
+    problem = assert_problem(
+        client.post("/api/things", data=body, content_type="application/json"), 400
+    )
+    assert problem["errors"] == ["Invalid JSON body."]
+
+
+def test_an_escaped_surrogate_pair_is_a_character_like_any_other(client: Any) -> None:
+    body = rb'{"name":"ok \ud83d\ude00"}'
+    response = client.post("/api/things", data=body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.get_json() == {"name": "ok \U0001f600"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, rb'["\ud800"]', b'["\xed\xa0\x80"]'],
+    ids=["nested-too-deep", "escaped-lone-surrogate", "encoded-lone-surrogate"],
+)
+def test_flask_reads_unusable_json_as_invalid(app_factory: Any, body: bytes) -> None:
     app = app_factory()
-    body = b"[" * 100_000 + b"]" * 100_000
     with app.test_request_context("/", data=body, content_type="application/json") as context:
         assert context.request.get_json(silent=True) is None
 

@@ -68,8 +68,9 @@ def test_replay_leaves_other_sessions_alone(
 @pytest.mark.parametrize(
     "body",
     [b'{"refresh_token": ["x"]}', b'{"refresh_token": {"a": 1}}', b'["x"]', b'"a string"', b"5",
-     b"[" * 100_000 + b"]" * 100_000],
-    ids=["token-list", "token-object", "list", "string", "number", "nested-too-deep"],
+     b"[" * 100_000 + b"]" * 100_000, rb'{"refresh_token": "\ud800"}'],
+    ids=["token-list", "token-object", "list", "string", "number", "nested-too-deep",
+         "lone-surrogate"],
 )  # fmt: skip
 def test_refresh_without_a_token_in_header_or_body_is_401(client: FlaskClient, body: bytes) -> None:
     response = client.post("/api/auth/refresh", data=body, content_type="application/json")

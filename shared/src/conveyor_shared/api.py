@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -10,7 +9,9 @@ import flask_smorest
 import marshmallow as ma
 from flask import Flask, Request
 from sqlalchemy import Select, func, select
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from . import json_body
 
 PER_PAGE_DEFAULT = 20
 """Items per page when the caller does not say."""
@@ -61,16 +62,14 @@ class Api(flask_smorest.Api):
 
 
 class Parser(FlaskParser):
-    """webargs' Flask parser, for which a body nested too deep to decode is invalid JSON too."""
+    """webargs' Flask parser, decoding JSON bodies strictly (:func:`.json_body.loads`): a
+    body nested too deep or holding a lone surrogate is answered as invalid JSON (400)."""
 
-    def load_json(self, req: Request, schema: ma.Schema) -> Any:
-        try:
-            return super().load_json(req, schema)
-        except RecursionError:
-            # json.loads gives up on deep nesting with RecursionError, not JSONDecodeError:
-            # answer it as any other undecodable body (400), not as a crash (500).
-            error = json.JSONDecodeError("Nested too deeply", "", 0)
-            return self._handle_invalid_json_error(error, req)
+    def _raw_load_json(self, req: Request) -> Any:
+        # webargs' own hook for decoding (its load_json turns the errors into a 400).
+        if not is_json_request(req):
+            return ma.missing
+        return json_body.loads(req.get_data(cache=True))
 
 
 class Blueprint(flask_smorest.Blueprint):

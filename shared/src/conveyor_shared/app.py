@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from . import auth, errors, health, logs, metrics, redis_client, request_id, settings
+from . import auth, errors, health, json_body, logs, metrics, redis_client, request_id, settings
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, for which a body nested too deep to decode is invalid JSON too.
-
-    ``json.loads`` gives up on deep nesting with ``RecursionError``, which is no
-    ``ValueError``: ``request.get_json`` would let it out as a 500 (``silent=True`` too)."""
+    """Flask's JSON, decoding request bodies strictly (:func:`.json_body.loads`): a body
+    nested too deep or holding a lone surrogate is invalid JSON, so ``request.get_json``
+    answers it with a 400 (``None`` with ``silent=True``), not a 500."""
 
     sort_keys = False  # answers keep the order their schemas give
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise json.JSONDecodeError("Nested too deeply", "", 0) from None
+        return json_body.loads(s, **kwargs)
 
 
 def make_app(
