@@ -83,6 +83,9 @@ BAD_SUBMISSIONS: list[tuple[str, dict[str, Any], str]] = [
     ("email bad address", _email(to="nope"), "payload.to"),
     ("email no subject", _email(subject=None), "payload.subject"),
     ("email header injection", _email(subject="a\nBcc: x@y.z"), "payload.subject"),
+    ("email NUL in subject", _email(subject="a\x00b"), "payload.subject"),
+    ("email NUL in body", _email(body="a\x00b"), "payload.body"),
+    ("email escape in body", _email(body="a\x1b[31mb"), "payload.body"),
     ("image not base64", _image("%%%"), "payload.image"),
     ("image not an image", _image(base64.b64encode(b"hello").decode()), "payload.image"),
     ("image gif", _image(_gif()), "payload.image"),
@@ -160,3 +163,10 @@ def test_export_filter_dates_are_stored_in_utc(client: FlaskClient, auth: Auth) 
         "created_after": "2030-01-01T00:00:00+00:00",
         "created_before": "2030-07-01T00:00:00+00:00",
     }
+
+
+def test_email_body_keeps_tabs_and_line_breaks(client: FlaskClient, auth: Auth) -> None:
+    body = "Hello,\r\n\tthe report is attached.\n"
+    response = client.post("/api/jobs", json=_email(body=body), headers=auth(1))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["payload"]["body"] == body

@@ -4,6 +4,7 @@ images, the decoded bytes that are stored beside it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,12 +37,26 @@ def _one_line(value: str) -> None:
         raise ma.ValidationError("Must be a single line.")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _mail_text(value: str) -> None:
+    # No mail may carry NUL or other control characters (RFC 5322): an SMTP server would
+    # refuse the message long after the job was accepted. Tabs and line breaks are text.
+    if _CONTROL.search(value):
+        raise ma.ValidationError("Must not contain control characters.")
+
+
 class EmailPayload(ma.Schema):
     """Send one email (non-admins: only to their own address, checked by the route)."""
 
     to = ma.fields.Email(required=True, validate=validate.Length(max=254))
-    subject = ma.fields.String(required=True, validate=[validate.Length(min=1, max=200), _one_line])
-    body = ma.fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    subject = ma.fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), _one_line, _mail_text]
+    )
+    body = ma.fields.String(
+        required=True, validate=[validate.Length(min=1, max=20_000), _mail_text]
+    )
 
 
 _SIDE = validate.Range(min=1, max=MAX_SIDE)
