@@ -118,10 +118,7 @@ class Monitor(threading.Thread):
             yield
         finally:
             self.shielded = False
-        pending = self.pending
-        if pending is not None and self.in_body:
-            self.pending = None
-            raise pending
+        self._raise_pending()
 
     def end(self, pipeline: Any) -> None:
         """Stop watching the run: queue on ``pipeline`` its start, if not yet sent, and the
@@ -138,6 +135,10 @@ class Monitor(threading.Thread):
         pipeline.delete(LEASE_KEY.format(job_id=current.job_id))
 
     def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self._raise_pending()
+
+    def _raise_pending(self) -> None:
+        """Raise the interrupt waiting for the job, unless it is out of its body or shielded."""
         # Plain attribute reads only: this runs between bytecodes of the main thread.
         pending = self.pending
         if pending is not None and self.in_body and not self.shielded:
