@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("a", "b", "c", "d", "e", "f")
 """Every scenario, in the order they run (see :mod:`bench.scenarios`)."""
 
-PEERS = ("rq", "celery", "bullmq")
-"""Every peer system."""
+PEERS = ("rq", "celery", "bullmq", "express")
+"""Every peer system (``express``: the original brief's Express + BullMQ + PostgreSQL)."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ def prepare(bench: Bench) -> None:
         bench.missing["celery"] = reason
     if "bullmq" in config.peers and (reason := tools.ensure_bullmq()):
         bench.missing["bullmq"] = reason
+    needs_express = "express" in config.peers and "b" in config.scenarios
+    if needs_express and (reason := tools.ensure_express()):
+        bench.missing["express"] = reason
     if {"b", "f"} & set(config.scenarios):
         bench.wrk, how = tools.ensure_wrk()
         bench.load_method = how if bench.wrk else f"Python threads with http.client ({how})"

@@ -1,4 +1,4 @@
-"""Peer software the bench installs for itself when it is missing: Celery, wrk, BullMQ.
+"""Peer software the bench installs for itself when it is missing: Celery, wrk, Node peers.
 
 Each ``ensure_*`` returns ``None`` when the tool is ready, else the reason it is not, which
 becomes a "not available" row instead of a crash.
@@ -18,6 +18,9 @@ from .config import ROOT
 
 BULLMQ_DIR = Path(__file__).resolve().parent / "peers" / "bullmq"
 """The BullMQ peer's Node package (``package.json`` and ``bench.mjs``)."""
+
+EXPRESS_DIR = Path(__file__).resolve().parent / "peers" / "express"
+"""The original brief's submit stack: Express + BullMQ + PostgreSQL (``server.mjs``)."""
 
 INSTALL_TIMEOUT = 600.0
 """Longest one install command may take."""
@@ -89,14 +92,28 @@ def ensure_wrk() -> tuple[str | None, str]:
     return None, f"apt-get install wrk failed: {error}"
 
 
-def ensure_bullmq() -> str | None:
-    """``npm install`` the BullMQ peer's package unless its node_modules is already there."""
+def ensure_node_package(directory: Path) -> str | None:
+    """``npm ci`` a peer's Node package unless its node_modules is already installed.
+
+    ``npm ci`` installs exactly the committed lock file and never rewrites it, so a bench
+    run leaves the work tree clean.
+    """
     if shutil.which("node") is None or shutil.which("npm") is None:
         return "node or npm is not on PATH"
-    if (BULLMQ_DIR / "node_modules" / "bullmq" / "package.json").exists():
+    if (directory / "node_modules" / ".package-lock.json").exists():
         return None
-    print("[bench] npm install in bench/peers/bullmq", flush=True)
-    error = _run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], BULLMQ_DIR)
+    print(f"[bench] npm ci in {directory.relative_to(ROOT)}", flush=True)
+    error = _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], directory)
     if error:
-        return f"npm install failed: {error}"
+        return f"npm ci failed: {error}"
     return None
+
+
+def ensure_bullmq() -> str | None:
+    """Install the BullMQ peer's Node package."""
+    return ensure_node_package(BULLMQ_DIR)
+
+
+def ensure_express() -> str | None:
+    """Install the Express + BullMQ + PostgreSQL peer's Node package."""
+    return ensure_node_package(EXPRESS_DIR)

@@ -1,8 +1,9 @@
 """(b) Submit throughput: ``POST /api/jobs`` through nginx, and 1,000-job batches.
 
-One request shape (bearer token, JSON body) goes to three targets behind the same nginx
-and gunicorn settings: Conveyor's job-api, a bare Flask app doing one RQ enqueue, and a
-Flask JSON hello. Batches and the peers' library submit calls complete the picture.
+One request shape (bearer token, JSON body) goes to every target behind the same nginx:
+Conveyor's job-api, a bare Flask app doing one RQ enqueue and a Flask JSON hello (both on
+job-api's gunicorn settings), and the original brief's stack, Express + BullMQ +
+PostgreSQL. Batches and the peers' library submit calls complete the picture.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..exceptions import BenchError, Unavailable
 from ..gateway import Gateway
 from ..infra import gunicorn_argv
 from ..net import Client, free_port, wait_answers
-from ..peers import bullmq_peer, celery_peer, rq_peer
+from ..peers import bullmq_peer, celery_peer, express_peer, rq_peer
 from ..procs import Proc
 from ..results import CONVEYOR, TIMES, Series
 from .common import attempt, rotated, say
@@ -56,8 +57,10 @@ REQUEST_PATH_APP = "bench.apps.request_path:create_app()"
 HELLO = "Flask JSON hello"
 BARE_SYNC = "Flask + one RQ enqueue (sync workers)"
 HELLO_SYNC = "Flask JSON hello (sync workers)"
+EXPRESS = "Express + BullMQ + PostgreSQL"
+"""The original brief's stack (seed 004), one Node process per core: see express_peer."""
 PATHS = {CONVEYOR: "/api/jobs", REQUEST_PATH: "/api/jobs", BARE: "/enqueue", HELLO: "/hello",
-         BARE_SYNC: "/enqueue", HELLO_SYNC: "/hello"}  # fmt: skip
+         BARE_SYNC: "/enqueue", HELLO_SYNC: "/hello", EXPRESS: "/jobs"}  # fmt: skip
 
 
 def series(bench: Bench, section: str, system: str) -> Series:
@@ -172,6 +175,7 @@ def run(bench: Bench) -> None:
     ceiling = [series(bench, HTTP, REQUEST_PATH)]
     baselines = [series(bench, HTTP, BARE), series(bench, HTTP, HELLO)]
     sync = [series(bench, HTTP, BARE_SYNC), series(bench, HTTP, HELLO_SYNC)]
+    express = [series(bench, HTTP, EXPRESS)] if "express" in bench.config.peers else []
     if bench.wrk is None:
         series(bench, HTTP, CONVEYOR).note(f"load from Python threads ({bench.load_method})")
     with contextlib.ExitStack() as cleanup:
@@ -188,6 +192,9 @@ def run(bench: Bench) -> None:
             )
         bare_port = attempt(bench, baselines, lambda: _bare_app(bench, cleanup))
         sync_port = attempt(bench, sync, lambda: _bare_app(bench, cleanup, "sync"))
+        express_port = None
+        if express:
+            express_port = attempt(bench, express, lambda: express_peer.start(bench, cleanup))
         gateway = Gateway(bench, "b")
         cleanup.callback(gateway.stop)
         ports: dict[str, int] = {}
@@ -199,7 +206,9 @@ def run(bench: Bench) -> None:
             ports[BARE] = ports[HELLO] = gateway.add_proxy("bench_bare", bare_port)
         if sync_port:
             ports[BARE_SYNC] = ports[HELLO_SYNC] = gateway.add_proxy("bench_sync", sync_port)
-        everything = conveyor + ceiling + baselines + sync
+        if express_port:
+            ports[EXPRESS] = gateway.add_proxy("bench_express", express_port)
+        everything = conveyor + ceiling + baselines + sync + express
         if not ports or attempt(bench, everything, gateway.start) is None:
             _libraries(bench)
             return
