@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import redis
 from sqlalchemy import Engine, create_engine, func, select
 
 from .context import BIN, Bench
@@ -274,17 +276,38 @@ def _epoch(value: datetime | None) -> float | None:
     return None if value is None else epoch(value)
 
 
+@dataclass
+class RedisTraffic:
+    """What the workers asked of Redis per job during one throughput run."""
+
+    round_trips: float
+    """``total_reads_processed`` deltas: one read event per request or pipeline a client
+    sends, so pipelined commands count once, as they cost one round trip."""
+    commands: float
+
+
+def _redis_counters(connection: redis.Redis) -> tuple[int, int]:
+    """``(read events, commands)`` the server has processed so far."""
+    stats = connection.info("stats")
+    return int(stats.get("total_reads_processed", 0)), int(stats["total_commands_processed"])
+
+
 def throughput(
     conveyor: ConveyorStack, user_id: int, jobs: int, workers: int, timeout: float
-) -> float:
-    """Jobs/s of ``workers`` over ``jobs`` pre-submitted jobs, first start to last finish."""
+) -> tuple[float, RedisTraffic]:
+    """Jobs/s of ``workers`` over ``jobs`` pre-submitted jobs, first start to last finish,
+    and the Redis traffic per job from the workers' start to the last job's end."""
     conveyor.submit(user_id, jobs)
+    connection = conveyor.bench.conveyor_redis()
+    before = _redis_counters(connection)
     conveyor.start_workers(workers)
     started = time.monotonic()
     try:
         conveyor.wait_finished(user_id, jobs, timeout)
+        after = _redis_counters(connection)
     finally:
         conveyor.stop_workers()
+        connection.close()
     rows = conveyor.times(user_id)
     failed = [r for r in rows if r["status"] != "completed"]
     if failed:
@@ -296,4 +319,7 @@ def throughput(
     elapsed = max(ends) - min(starts)
     if elapsed <= 0:
         elapsed = time.monotonic() - started
-    return jobs / elapsed
+    # The bench's own polling (wait_finished reads SQL, not Redis) adds nothing here; the
+    # two INFO calls add one read each.
+    traffic = RedisTraffic((after[0] - before[0] - 1) / jobs, (after[1] - before[1] - 1) / jobs)
+    return jobs / elapsed, traffic

@@ -48,6 +48,13 @@ def judge(results: Results) -> list[Target]:
         for w in throughput.WORKERS
     ]
     found = [r for r in per_worker if r is not None]
+    round_trips = [
+        results.median(
+            "a", throughput.REDIS, CONVEYOR, throughput.redis_variant(throughput.ROUND_TRIPS, w)
+        )
+        for w in throughput.WORKERS
+    ]
+    measured_trips = [r for r in round_trips if r is not None]
     ideal_8 = results.median("e", scaling.SECTION, scaling.IDEAL, scaling.variant(8))
     http = submit.SECTIONS[submit.HTTP][0]
     bare = results.median("b", submit.HTTP, submit.BARE, http)
@@ -58,6 +65,13 @@ def judge(results: Results) -> list[Target]:
             min(found) if len(found) == len(per_worker) else None,
             1.0,
             unit=TIMES,
+        ),
+        Target(
+            "Redis round trips per job in the worker",
+            "read events on the server per no-op job, 1 and 2 workers (the higher)",
+            max(measured_trips) if len(measured_trips) == len(round_trips) else None,
+            2.0,
+            op="<=",
         ),
         Target(
             "POST /api/jobs through nginx",

@@ -29,14 +29,32 @@ def variant(workers: int) -> str:
     return f"{workers} worker process{'es' if workers > 1 else ''}"
 
 
+REDIS = "(a) Redis per job in the workers (no-op jobs)"
+"""The section of the workers' Redis traffic per job, read from the server's counters."""
+
+ROUND_TRIPS = "round trips"
+COMMANDS = "commands"
+
+
+def redis_variant(what: str, workers: int) -> str:
+    return f"{what}, {variant(workers)}"
+
+
 def _conveyor(bench: Bench, workers: int, *, rep: int) -> float:
     reason = conveyor_runner.worker_missing() or conveyor_runner.api_missing()
     if reason:
         raise Unavailable(reason)
     with conveyor_runner.ConveyorStack(bench, f"a-{workers}w-{rep}") as conveyor:
-        return conveyor_runner.throughput(
+        rate, traffic = conveyor_runner.throughput(
             conveyor, USER_ID, bench.config.jobs, workers, bench.config.run_timeout
         )
+    for what, value in ((ROUND_TRIPS, traffic.round_trips), (COMMANDS, traffic.commands)):
+        row = bench.results.get("a", REDIS, CONVEYOR, redis_variant(what, workers), "per job",
+                                higher_is_better=False)  # fmt: skip
+        row.add(value)
+    say(f"(a)   Redis per job: {traffic.round_trips:.2f} round trips, "
+        f"{traffic.commands:.2f} commands")  # fmt: skip
+    return rate
 
 
 def _rq(bench: Bench, system: str, workers: int) -> float:
