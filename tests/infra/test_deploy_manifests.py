@@ -105,11 +105,15 @@ def test_compose_gateway_fills_every_template_variable(compose: dict[str, Any]) 
 
 @pytest.mark.parametrize(
     ("source", "document"),
-    [pytest.param(s, d, id=f"{s}:{d['kind']}/{d['metadata']['name']}") for s, d in manifests()],
+    [
+        pytest.param(s, d, id=f"{s}:{d['kind']}/{d['metadata']['name']}")
+        for s, d in manifests()
+        # KEDA's CRDs have no schema in kubernetes-validate: the ScaledObject tests below
+        # check them against KEDA's documented fields instead.
+        if not d["apiVersion"].startswith("keda.sh/")
+    ],
 )
 def test_manifest_is_valid_kubernetes(source: str, document: dict[str, Any]) -> None:
-    if document["apiVersion"].startswith("keda.sh/"):
-        return  # a CRD: kubernetes-validate has no schema; checked below
     kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
 
 

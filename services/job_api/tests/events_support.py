@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +139,6 @@ class Message:
     data: str = ""
     comment: str | None = None
     retry: int | None = None
-    received: float = field(default_factory=time.monotonic)
-    received_at: float = field(default_factory=time.time)
-    """Wall-clock arrival, to compare with the publisher's ``at`` (same host)."""
 
     def json(self) -> Any:
         return json.loads(self.data)
@@ -189,6 +186,15 @@ def messages(chunks: Iterable[bytes], deadline: float) -> Iterator[Message]:
         yield from parser.feed(chunk)
         if time.monotonic() > deadline:
             raise TimeoutError("the stream did not deliver in time")
+
+
+def within(stream: Iterator[Message], seconds: float) -> Iterator[Message]:
+    """Yield from ``stream``, raising if a message arrives more than ``seconds`` from now."""
+    deadline = time.monotonic() + seconds
+    for message in stream:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the stream did not deliver within {seconds} s")
+        yield message
 
 
 def wait_for(

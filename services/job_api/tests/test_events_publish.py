@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -90,9 +90,7 @@ def test_read_sees_only_its_own_users_stream(connection: redis.Redis) -> None:
 
 def test_read_with_block_returns_empty_when_nothing_arrives(connection: redis.Redis) -> None:
     cursor = events.latest_id(connection, 7)
-    started = time.monotonic()
     assert events.read(connection, 7, cursor, block_ms=100) == []
-    assert time.monotonic() - started < 2
 
 
 def test_read_refuses_an_unbounded_block(connection: redis.Redis) -> None:
@@ -152,13 +150,19 @@ def test_publish_progress_carries_percent_message_and_time_spent(
     assert event.data["time_spent_seconds"] == 1.235
 
 
-def test_publish_progress_does_not_raise_when_redis_is_down() -> None:
+def test_publish_progress_logs_instead_of_raising_when_redis_is_down(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     dead = connect(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
-    events.publish_progress(
-        dead, user_id=7, job_id="j1", job_type="timed", percent=1, message=None,
-        time_spent_seconds=0,
-    )  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger=events.logger.name):
+        events.publish_progress(
+            dead, user_id=7, job_id="j1", job_type="timed", percent=1, message=None,
+            time_spent_seconds=0,
+        )  # fmt: skip
     dead.close()
+    (record,) = [r for r in caplog.records if r.name == events.logger.name]
+    assert record.getMessage() == "could not publish job progress"
+    assert record.levelno == logging.WARNING
 
 
 def test_publish_jobs_sends_one_event_per_job(connection: redis.Redis) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Callable
 
 import pytest
@@ -65,12 +64,14 @@ def test_stop_job_command_cancels_a_running_job(
     wait_for(lambda: connection.hget(rq_job, "worker_name"), what="RQ to show the worker")
     assert _cancel(sessions, job.id) == "stopping"
     send_stop_job_command(connection, running.run_id or "")
-    started = time.monotonic()
     done = wait_for(_in(row, job.id, *FINISHED), what="job to stop")
-    assert time.monotonic() - started < 3
     assert (done.status, done.attempts, done.error) == ("canceled", 1, None), workers.logs()
-    time.sleep(0.5)  # a retry would have been scheduled by now; there must be none
-    assert row(job.id).status == "canceled"
+    assert done.progress_percent < 100  # stopped, not run to its end
+    # The worker takes the next job only once it has settled the stopped one, so a retry
+    # of the stopped job would be scheduled before this one finishes; there must be none.
+    later = submit({"duration_seconds": 0})
+    wait_for(_in(row, later.id, *FINISHED), what="the next job")
+    assert (row(job.id).status, row(job.id).scheduled_for) == ("canceled", None)
 
 
 def test_cancel_key_alone_stops_a_running_job(
@@ -94,12 +95,10 @@ def test_job_of_a_killed_worker_runs_again(
     running = wait_for(_in(row, job.id, "running"), what="job to run")
     assert running.worker_name is not None
     os.kill(workers.pid_of(running.worker_name), signal.SIGKILL)
-    killed_at = time.monotonic()
-    done = wait_for(_in(row, job.id, *FINISHED), timeout=60, what="job to complete elsewhere")
+    done = wait_for(_in(row, job.id, *FINISHED), timeout=30, what="job to complete elsewhere")
     assert done.status == "completed", workers.logs()
     assert done.worker_name != running.worker_name
     assert (done.recoveries, done.attempts) == (1, 1)
-    assert time.monotonic() - killed_at < 30
 
 
 def test_sigterm_finishes_the_current_job_then_exits(
