@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,13 +13,6 @@ from conveyor_shared import events, versions
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.redis_client import connect
 from conveyor_shared.testing import free_port
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
 
 
 def make_job(status: str, user_id: int = 7) -> Job:

@@ -6,16 +6,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import events_support as support
 import pytest
 from flask import Flask
 
 from conveyor_shared.exceptions import ConfigurationError
 from job_api.resources.events import settings
-
-try:
-    from . import events_support as support
-except ImportError:
-    import events_support as support  # type: ignore[no-redef]
 
 
 def test_snapshot_interval_defaults_to_one_second() -> None:

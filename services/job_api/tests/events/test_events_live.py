@@ -4,39 +4,17 @@ and a client that reconnects with ``Last-Event-ID`` gets what happened while it 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+import events_support as support
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from conveyor_shared import events
 from conveyor_shared.jobs.testing import WorkerFleet, wait_for
 
-try:
-    from . import events_support as support
-except ImportError:
-    import events_support as support  # type: ignore[no-redef]
-
-Stream = Iterator[support.Message]
-
 FINISHED = ("completed", "failed", "canceled")
-
-
-@pytest.fixture
-def app(database_url: str, redis_url: str, jwt_keys: tuple[str, str]) -> Iterator[Flask]:
-    app = support.make_app(support.base_config(database_url, redis_url, jwt_keys))
-    yield app
-    support.close_app(app)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture
@@ -49,31 +27,6 @@ def token(make_token: Callable[..., str]) -> Callable[..., str]:
         )
 
     return make
-
-
-@pytest.fixture
-def open_stream(client: FlaskClient) -> Callable[..., Any]:
-    @contextmanager
-    def open_(access_token: str, last_event_id: str = "", within: float = 45.0) -> Iterator[Stream]:
-        headers = support.bearer(access_token)
-        if last_event_id:
-            headers["Last-Event-ID"] = last_event_id
-        response = client.get("/api/events", headers=headers, buffered=False)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        try:
-            yield support.messages(response.response, time.monotonic() + within)
-        finally:
-            response.close()
-
-    return open_
-
-
-@pytest.fixture
-def fleet(app: Flask, tmp_path: Path) -> Iterator[WorkerFleet]:
-    """Real ``python -m worker`` processes on this test's database and Redis."""
-    fleet = support.worker_fleet(app, tmp_path)
-    yield fleet
-    fleet.stop()
 
 
 def submit(client: FlaskClient, access_token: str, seconds: float = 0) -> str:
@@ -96,7 +49,10 @@ def mentions(message: support.Message, job_id: str) -> bool:
 
 
 def read_until_own_job(
-    stream: Stream, client: FlaskClient, reader_token: str, ready: Callable[[support.Message], bool]
+    stream: support.Stream,
+    client: FlaskClient,
+    reader_token: str,
+    ready: Callable[[support.Message], bool],
 ) -> tuple[str, list[support.Message]]:
     """Read ``stream`` until ``ready(message)``, then submit a job as the reader and read on
     until its ``job.queued``: proof the stream was live all along. Returns that job's id and

@@ -10,28 +10,15 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import events_support as support
 import pytest
 import redis
 from flask import Flask
 
 from conveyor_shared import events
-from conveyor_shared.redis_client import connect
-
-try:
-    from . import events_support as support
-except ImportError:
-    import events_support as support  # type: ignore[no-redef]
 
 STREAMS = 200
 """Streams held open at once against one gevent worker."""
-
-
-@pytest.fixture
-def app(database_url: str, redis_url: str, jwt_keys: tuple[str, str]) -> Iterator[Flask]:
-    """The test's own app: migrates, empties the jobs table, and drives job changes."""
-    app = support.make_app(support.base_config(database_url, redis_url, jwt_keys))
-    yield app
-    support.close_app(app)
 
 
 @pytest.fixture
@@ -42,13 +29,6 @@ def port(
         database_url, redis_url, jwt_keys[1], tmp_path, EVENTS_SNAPSHOT_INTERVAL="1"
     ) as port:
         yield port
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
 
 
 def test_state_changes_reach_the_owner_within_two_seconds(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+import events_support as support
 import pytest
 import redis
 from flask import Flask
@@ -14,32 +15,7 @@ from flask.testing import FlaskClient
 
 from conveyor_shared import events
 from conveyor_shared.auth import REVOKED_SESSION_KEY
-from conveyor_shared.redis_client import connect
 from job_api.resources.events.tokens import TOKEN_KEY
-
-try:
-    from . import events_support as support
-except ImportError:
-    import events_support as support  # type: ignore[no-redef]
-
-
-@pytest.fixture
-def app(database_url: str, redis_url: str, jwt_keys: tuple[str, str]) -> Iterator[Flask]:
-    app = support.make_app(support.base_config(database_url, redis_url, jwt_keys))
-    yield app
-    support.close_app(app)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
 
 
 def mint(client: FlaskClient, access_token: str) -> dict[str, Any]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+import events_support as support
 import pytest
 import redis
 from flask import Flask
@@ -17,66 +16,7 @@ from conveyor_shared import events
 from conveyor_shared.auth import REVOKED_JTI_KEY
 from conveyor_shared.jobs import store
 from conveyor_shared.jobs.testing import WorkerFleet
-from conveyor_shared.redis_client import connect
 from job_api.extensions import db
-
-try:
-    from . import events_support as support
-except ImportError:
-    import events_support as support  # type: ignore[no-redef]
-
-Stream = Iterator[support.Message]
-
-
-@pytest.fixture
-def config(database_url: str, redis_url: str, jwt_keys: tuple[str, str]) -> dict[str, Any]:
-    return support.base_config(database_url, redis_url, jwt_keys)
-
-
-@pytest.fixture
-def app(config: dict[str, Any]) -> Iterator[Flask]:
-    app = support.make_app(config)
-    yield app
-    support.close_app(app)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def open_stream(client: FlaskClient, make_token: Callable[..., str]) -> Callable[..., Any]:
-    @contextmanager
-    def open_(user_id: int = 1, headers: dict[str, str] | None = None,
-              query: str = "", within: float = 10.0) -> Iterator[Stream]:  # fmt: skip
-        response = client.get(
-            f"/api/events{query}",
-            headers={**support.bearer(make_token(user_id)), **(headers or {})},
-            buffered=False,
-        )
-        assert response.status_code == 200, response.get_data(as_text=True)
-        try:
-            yield support.messages(response.response, time.monotonic() + within)
-        finally:
-            response.close()
-
-    return open_
-
-
-@pytest.fixture
-def fleet(app: Flask, tmp_path: Path) -> Iterator[WorkerFleet]:
-    """Real ``python -m worker`` processes on this test's database and Redis."""
-    fleet = support.worker_fleet(app, tmp_path)
-    yield fleet
-    fleet.stop()
 
 
 def test_stream_is_served_as_unbuffered_event_stream(

@@ -144,6 +144,10 @@ class Message:
         return json.loads(self.data)
 
 
+Stream = Iterator[Message]
+"""A stream's messages, as the ``open_stream`` fixtures yield them."""
+
+
 class SSEParser:
     """Turn a byte stream, fed in arbitrary chunks, into :class:`Message` objects."""
 
