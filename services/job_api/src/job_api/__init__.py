@@ -34,7 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for name, value in job_settings.load().items():
         app.config.setdefault(name, value)
     app.config.setdefault("JOB_DEFAULT_TIMEOUT", job_settings.DEFAULT_TIMEOUT_SECONDS)
-    app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+    # Flask's own defaults hold MAX_CONTENT_LENGTH = None, so setdefault would never apply.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )

@@ -19,6 +19,9 @@ from .resources import auth, users
 
 SERVICE = "user-service"
 
+MAX_CONTENT_LENGTH = 64 * 1024
+"""Largest request body: a sign-up or profile change is a few hundred bytes."""
+
 
 def _handle_domain_error(error: UserServiceError) -> Response:
     headers = {}
@@ -34,6 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = make_app(__name__, SERVICE, config, database="users")
     for name, value in settings.load().items():
         app.config.setdefault(name, value)
+    # Flask's own defaults hold MAX_CONTENT_LENGTH = None, so setdefault would never apply.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     if not app.config.get("JWT_PRIVATE_KEY"):
         app.logger.warning("JWT_PRIVATE_KEY is not set: logins will fail")
     if app.config["TRUSTED_PROXY_COUNT"]:
