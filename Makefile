@@ -14,7 +14,7 @@ STAMP := $(VENV)/.conveyor-installed
 VAR_DIR ?= $(CURDIR)/var
 run admin migrate: export VAR_DIR := $(abspath $(VAR_DIR))
 
-.PHONY: help install run test lint format typecheck admin migrate bench procfile clean distclean
+.PHONY: help install run test lint format typecheck admin migrate bench soak procfile clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,10 @@ bench: install ## Conveyor vs RQ, Celery, BullMQ (bench/README.md); writes var/r
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -c $(VENV)/.bench-pins.txt \
 		-r bench/requirements.txt
 	$(BIN)/python -m bench
+
+soak: install ## Fault and load suites at full size (tests/soak); writes var/reports/soak.md
+	cd tests && SOAK_SCALE=full SOAK_REPORT_DIR=$(CURDIR)/var/reports \
+		../$(BIN)/python -m pytest -q -p no:cacheprovider soak
 
 procfile: install ## Print the Procfile make run would use now
 	@$(BIN)/python infra/scripts/procfile.py

@@ -1,0 +1,17 @@
+"""The soak suite's fixtures live in :mod:`stack`; registered here for pytest."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from . import report
+from .stack import engine, fleet, mail_dir, notifier, sessions, settings, submit_many
+
+__all__ = ["engine", "fleet", "mail_dir", "notifier", "sessions", "settings", "submit_many"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def soak_report() -> Iterator[None]:
+    """Write the figures every scenario recorded once the session ends."""
+    yield
+    report.write()

@@ -1,0 +1,31 @@
+"""How big each soak scenario runs: ``SOAK_SCALE=small`` (``make test``) or ``full``
+(``make soak``). Every loop in the suite is bounded by these counts and deadlines."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Storm:
+    """The worker death storm."""
+
+    jobs: int
+    workers: int
+    kill_every: tuple[float, float]
+    """Seconds between two kills, drawn uniformly from this range."""
+    min_kills: int
+    deadline: float
+    """Seconds the whole scenario may take before it fails."""
+
+
+SMALL = Storm(jobs=300, workers=3, kill_every=(0.3, 0.8), min_kills=12, deadline=120)
+FULL = Storm(jobs=10_000, workers=8, kill_every=(2.0, 5.0), min_kills=200, deadline=1_800)
+
+RECOVERY_BOUND = 60.0
+"""Seconds within which a killed worker's job must be running again (the pass figure)."""
+
+
+def storm() -> Storm:
+    return FULL if os.environ.get("SOAK_SCALE") == "full" else SMALL
