@@ -11,17 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
 import pytest
+import service_apps
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
-from sqlalchemy.engine import make_url
 
-import job_api
-import user_service
 from conveyor_shared.jobs.models import Job
-from conveyor_shared.testing import postgres_database
 
 PASSWORD = "correct horse battery"
 """Password of every user the suite signs up."""
@@ -35,48 +31,8 @@ def database_urls(
     database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """``(users database, jobs database)``: each service owns its own, as deployed."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield database_url, f"sqlite:///{tmp_path_factory.mktemp('jobs') / 'jobs.db'}"
-        return
-    server = url.set(database="postgres").render_as_string(hide_password=False)
-    with postgres_database(server) as jobs:
-        yield database_url, jobs
-
-
-def _config(database: str, redis_url: str, keys: tuple[str, str], var: Path) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database,
-        "REDIS_URL": redis_url,
-        "JWT_PRIVATE_KEY": keys[0],
-        "JWT_PUBLIC_KEY": keys[1],
-        "LOG_DIR": None,
-        "ARTIFACTS_DIR": str(var / "artifacts"),
-        # The cheapest argon2id parameters: this suite checks who may do what, not hashing.
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8,
-        "ARGON2_PARALLELISM": 1,
-        "TRUSTED_PROXY_COUNT": 0,
-    }
-
-
-def _fresh(app: Flask) -> None:
-    """Migrate the app's database and empty every table it owns."""
-    extension = app.extensions["sqlalchemy"]
-    with app.app_context():
-        flask_migrate.upgrade()
-        with extension.engine.begin() as connection:
-            for table in reversed(extension.metadatas[None].sorted_tables):
-                connection.execute(table.delete())
-
-
-def _close(app: Flask) -> None:
-    extension = app.extensions["sqlalchemy"]
-    with app.app_context():
-        extension.session.remove()
-        extension.engine.dispose()
-    app.extensions["conveyor_redis"].close()
+    with service_apps.database_pair(database_url, tmp_path_factory.mktemp("jobs")) as pair:
+        yield pair
 
 
 @pytest.fixture
@@ -84,13 +40,8 @@ def apps(
     database_urls: tuple[str, str], redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
 ) -> Iterator[tuple[Flask, Flask]]:
     """``(user-service, job-api)`` on the same Redis and key pair, each on its database."""
-    users = user_service.create_app(_config(database_urls[0], redis_url, jwt_keys, tmp_path))
-    jobs = job_api.create_app(_config(database_urls[1], redis_url, jwt_keys, tmp_path))
-    for app in (users, jobs):
-        _fresh(app)
-    yield users, jobs
-    for app in (users, jobs):
-        _close(app)
+    with service_apps.running(database_urls, redis_url, jwt_keys, tmp_path) as pair:
+        yield pair
 
 
 @dataclass

@@ -29,3 +29,25 @@ RECOVERY_BOUND = 60.0
 
 def storm() -> Storm:
     return FULL if os.environ.get("SOAK_SCALE") == "full" else SMALL
+
+
+@dataclass(frozen=True)
+class RedisLoss:
+    """Redis SIGKILLed and restarted from its AOF while submissions go on."""
+
+    submissions: int
+    crashes: int
+    down_seconds: float
+    """How long Redis stays down after each crash."""
+    deadline: float
+
+
+SMALL_LOSS = RedisLoss(submissions=120, crashes=3, down_seconds=0.5, deadline=180)
+FULL_LOSS = RedisLoss(submissions=5_000, crashes=3, down_seconds=2.0, deadline=1_200)
+
+FLUSH_BOUND = 60.0
+"""Seconds within which every job left unfinished by a FLUSHALL must complete."""
+
+
+def redis_loss() -> RedisLoss:
+    return FULL_LOSS if os.environ.get("SOAK_SCALE") == "full" else SMALL_LOSS

@@ -44,12 +44,19 @@ class RedisServer:
     """One ``redis-server`` on loopback that its owner can stop, kill and restart."""
 
     def __init__(
-        self, port: int | None = None, data_dir: str | Path | None = None, appendonly: bool = False
+        self,
+        port: int | None = None,
+        data_dir: str | Path | None = None,
+        appendonly: bool = False,
+        appendfsync: str = "everysec",
     ) -> None:
         self.port = port or free_port()
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="conveyor-redis-")
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.appendonly = appendonly
+        self.appendfsync = appendfsync
+        """How often the AOF is fsynced: ``always`` before each reply, so not even a crash
+        of the machine loses an acknowledged write; ``everysec`` may then lose a second."""
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,6 +72,7 @@ class RedisServer:
             "--dir", str(self.data_dir),
             "--save", "",
             "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", self.appendfsync,
             "--protected-mode", "yes",
         ]  # fmt: skip
 
