@@ -51,3 +51,21 @@ FLUSH_BOUND = 60.0
 
 def redis_loss() -> RedisLoss:
     return FULL_LOSS if os.environ.get("SOAK_SCALE") == "full" else SMALL_LOSS
+
+
+@dataclass(frozen=True)
+class SchedulerPause:
+    """The scheduler's lock holder frozen while delayed jobs come due."""
+
+    jobs: int
+    workers: int
+    frozen_seconds: float
+    deadline: float
+
+
+SMALL_PAUSE = SchedulerPause(jobs=100, workers=3, frozen_seconds=5, deadline=120)
+FULL_PAUSE = SchedulerPause(jobs=1_000, workers=3, frozen_seconds=30, deadline=600)
+
+
+def scheduler_pause() -> SchedulerPause:
+    return FULL_PAUSE if os.environ.get("SOAK_SCALE") == "full" else SMALL_PAUSE
