@@ -7,7 +7,7 @@ from typing import Any
 
 import redis
 from flask import Flask, Response, current_app, json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -75,6 +75,20 @@ def handle_integrity_error(error: IntegrityError) -> Response:
 REDIS_RETRY_AFTER = "5"
 """Seconds a client is told to wait when Redis is unreachable."""
 
+DATABASE_RETRY_AFTER = "5"
+"""Seconds a client is told to wait when the database is unreachable or busy."""
+
+
+def handle_database_down(error: OperationalError | InterfaceError) -> Response:
+    """The database refused the connection, dropped it, or stayed locked: nothing about the
+    request was wrong, and nothing was committed, so the client may send it again."""
+    db = current_app.extensions.get("sqlalchemy")
+    if db is not None:
+        db.session.rollback()
+    logger.warning("database unavailable", extra={"error": str(error.orig)})
+    return problem(503, "A backing service is unavailable; try again shortly.",
+                   headers={"Retry-After": DATABASE_RETRY_AFTER})  # fmt: skip
+
 
 def handle_redis_down(error: redis.ConnectionError | redis.TimeoutError) -> Response:
     """Redis is unreachable: the service cannot answer now, but the request was not wrong."""
@@ -97,4 +111,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(redis.ConnectionError, handle_redis_down)
     app.register_error_handler(redis.TimeoutError, handle_redis_down)
+    app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)
