@@ -19,8 +19,9 @@ from .resources import auth, users
 
 SERVICE = "user-service"
 
-MAX_CONTENT_LENGTH = 64 * 1024
-"""Largest request body: a sign-up or profile change is a few hundred bytes."""
+MAX_CONTENT_LENGTH = 1024 * 1024
+"""Largest request body: a sign-up or profile change is a few hundred bytes; 1 MiB still
+lets a malformed body reach the checks that name what is wrong with it."""
 
 
 def _handle_domain_error(error: UserServiceError) -> Response:
