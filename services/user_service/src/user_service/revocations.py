@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import click
 import redis
 from flask import Flask
 from redis.commands.core import Script
@@ -242,7 +243,8 @@ class Watch:
             rebuild(wait=0, force=True)
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
+        # The first look is at once: on a fresh Redis, job-api waits for this one.
+        while True:
             with self._app.app_context():
                 try:
                     self.check()
@@ -253,13 +255,17 @@ class Watch:
                     self._failing = True
                 finally:
                     db.session.remove()
+            if self._stop.wait(self._interval):
+                return
 
 
 def init_app(app: Flask) -> None:
-    """Let requests rebuild the view, and watch it (unless ``REVOCATIONS_CHECK_INTERVAL`` is 0)."""
+    """Let requests rebuild the view, and watch it (unless ``REVOCATIONS_CHECK_INTERVAL`` is 0,
+    or the app was built for a ``flask`` command: migrations, ``create-admin``, whose process
+    serves no request and whose checks could race the migration that makes the table)."""
     app.extensions[REBUILD_EXTENSION] = lambda: rebuild(REQUEST_WAIT)
     interval = float(app.config["REVOCATIONS_CHECK_INTERVAL"])
-    if interval > 0:
+    if interval > 0 and click.get_current_context(silent=True) is None:
         watch = Watch(app, interval)
         app.extensions[WATCH] = watch
         watch.start()
