@@ -9,6 +9,8 @@ from pathlib import Path
 
 import redis
 
+from conveyor_shared.revocation import mark_built
+
 from .config import ROOT, Config
 from .exceptions import Unavailable
 from .results import Results
@@ -82,5 +84,6 @@ def _flush(url: str) -> None:
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()
+        mark_built(client)  # no user-service here to build the view of revoked tokens
     finally:
         client.close()

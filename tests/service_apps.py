@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 import job_api
 import user_service
 from conveyor_shared.testing import postgres_database
+from user_service import revocations
 
 
 @contextlib.contextmanager
@@ -58,6 +59,7 @@ def _fresh(app: Flask) -> None:
 
 
 def _close(app: Flask) -> None:
+    revocations.stop(app)  # user-service's watch of Redis's view of revoked tokens
     extension = app.extensions["sqlalchemy"]
     with app.app_context():
         extension.session.remove()

@@ -13,6 +13,7 @@ from conveyor_shared.auth import (
     revoked_tokens,
 )
 from conveyor_shared.keys import generate
+from conveyor_shared.revocation import REBUILD_EXTENSION, RETRY_AFTER, mark_built
 from conveyor_shared.testing import access_token
 
 
@@ -136,3 +137,34 @@ def test_a_verified_token_is_remembered(app_factory: Any, make_token: Any) -> No
     for _ in range(2):
         assert app.test_client().get("/api/things/me", headers=bearer(token)).status_code == 200
     assert list(app.extensions["flask-jwt-extended"]._verified) == [token]
+
+
+def test_a_token_is_refused_while_the_view_of_revocations_is_not_built(
+    client: Any, make_token: Any, redis_url: str
+) -> None:
+    redis.Redis.from_url(redis_url).flushall()  # Redis lost its data: no marker
+    response = client.get("/api/things/me", headers=bearer(make_token(7)))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == RETRY_AFTER
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("built", [True, False], ids=["rebuilt", "not-rebuilt"])
+def test_a_service_that_can_rebuild_the_view_does_so_first(
+    app_factory: Any, make_token: Any, redis_url: str, built: bool
+) -> None:
+    connection = redis.Redis.from_url(redis_url)
+    connection.flushall()
+    app = app_factory()
+    calls: list[bool] = []
+
+    def rebuild() -> bool:
+        calls.append(True)
+        if built:
+            connection.set(REVOKED_JTI_KEY.format("j1"), 1)  # from the record
+            mark_built(connection)
+        return built
+
+    app.extensions[REBUILD_EXTENSION] = rebuild
+    response = app.test_client().get("/api/things/me", headers=bearer(make_token(7, jti="j1")))
+    assert (response.status_code, calls) == (401 if built else 503, [True])

@@ -368,3 +368,23 @@ def test_a_submitted_job_completes(stack: LocalStack, token: str) -> None:
         return status if status in ("completed", "failed", "canceled") else None
 
     assert poll(finished, 90) == "completed"
+
+
+# Last: it empties the stack's Redis.
+def test_a_logout_outlives_a_redis_flush(stack: LocalStack) -> None:
+    created = signup(stack)
+    pair = [login(stack, created["username"], created["password"]) for _ in range(2)]
+    out, live = ({"Authorization": f"Bearer {reply.json()['access_token']}"} for reply in pair)
+    assert http("POST", f"{stack.url}/api/auth/logout", headers=out).status == 204
+    redis.Redis.from_url(stack.redis_url).flushall()
+    seen: list[int] = []
+
+    def job_api_refuses() -> bool:
+        seen.append(http("GET", f"{stack.url}/api/jobs", headers=out).status)
+        return seen[-1] == 401
+
+    poll(job_api_refuses, 30)  # 503 (Retry-After) until user-service rebuilt the view
+    assert set(seen) <= {401, 503}, seen
+    assert http("GET", f"{stack.url}/api/users/me", headers=out).status == 401
+    assert http("GET", f"{stack.url}/api/jobs", headers=live).status == 200
+    assert http("GET", f"{stack.url}/api/users/me", headers=live).status == 200

@@ -15,7 +15,7 @@ from users_helpers import PASSWORD, base_config, bearer, close_app
 from conveyor_shared.redis_server import RedisServer
 from user_service import create_app
 from user_service.extensions import db
-from user_service.models import User
+from user_service.models import Revocation, User
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +41,7 @@ def app(config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(config)
     with app.app_context():
         db.session.execute(delete(User))
+        db.session.execute(delete(Revocation))
         db.session.commit()
     yield app
     close_app(app)

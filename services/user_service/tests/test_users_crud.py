@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from rq import Queue
 from users_helpers import PASSWORD, bearer, close_app
 
 from conveyor_shared.auth import USER_TOKENS_VALID_AFTER_KEY
+from conveyor_shared.fair import Dispatcher, queue_name
 from user_service import create_app
 
 Session = Callable[..., tuple[dict[str, Any], dict[str, str]]]
@@ -182,8 +184,31 @@ def test_tier_change_reaches_the_dispatcher(app: Flask, client: FlaskClient, peo
 
 def test_role_change_ends_the_users_sessions(client: FlaskClient, people: Any) -> None:
     user, headers = people["owner"]
-    client.patch(f"/api/users/{user['id']}", json={"tier": "pro"}, headers=people["root"][1])
+    client.patch(f"/api/users/{user['id']}", json={"role": "admin"}, headers=people["root"][1])
     assert client.get("/api/users/me", headers=headers).status_code == 401
+
+
+def test_tier_change_keeps_the_users_sessions(client: FlaskClient, people: Any) -> None:
+    user, headers = people["owner"]
+    client.patch(f"/api/users/{user['id']}", json={"tier": "pro"}, headers=people["root"][1])
+    response = client.get("/api/users/me", headers=headers)
+    assert (response.status_code, response.get_json()["tier"]) == (200, "pro")
+
+
+def test_tier_change_weighs_the_users_next_dispatch(
+    app: Flask, client: FlaskClient, people: Any
+) -> None:
+    user = people["owner"][0]
+    redis = app.extensions["conveyor_redis"]
+    dispatcher = Dispatcher(redis, {"free": 1, "pro": 3, "enterprise": 9})
+    redis.rpush(f"{Queue.redis_queue_namespace_prefix}{queue_name(user['id'], 'normal')}", "j1")
+    dispatcher.activate(user["id"])  # a job waits, queued while the user was on "free"
+    client.patch(f"/api/users/{user['id']}", json={"tier": "pro"}, headers=people["root"][1])
+    before = float(redis.hget(f"conveyor:fair:user:{user['id']}", "pass") or 0)
+    pick = dispatcher.pick()
+    assert pick is not None and pick.user_id == str(user["id"])
+    after = float(redis.hget(f"conveyor:fair:user:{user['id']}", "pass"))
+    assert after - before == pytest.approx(pick.charged / 3)  # pro's weight, not free's 1
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from user_service import revocations
 from user_service.extensions import db
 
 PASSWORD = "correct horse battery"
@@ -25,11 +26,15 @@ def base_config(database_url: str, redis_url: str, keys: tuple[str, str]) -> dic
         "ARGON2_MEMORY_COST": 8,
         "ARGON2_PARALLELISM": 1,
         "TRUSTED_PROXY_COUNT": 0,
+        # No watch thread per test app; the tests of the watch turn it on.
+        "REVOCATIONS_CHECK_INTERVAL": 0,
     }
 
 
 def close_app(app: Flask) -> None:
-    """Close the app's database and Redis connections (PostgreSQL warns about leaks)."""
+    """Stop its revocation watch, close the app's database and Redis connections (PostgreSQL
+    warns about leaks)."""
+    revocations.stop(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

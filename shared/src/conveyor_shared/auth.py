@@ -1,8 +1,9 @@
 """Access-token verification shared by every service.
 
 User-service signs tokens with the private key; every service verifies them with the public
-key alone (``EdDSA`` pinned, ``iss`` and ``aud`` checked, no leeway). Revocation lives in
-Redis so that a logout or a deleted account takes effect everywhere at once.
+key alone (``EdDSA`` pinned, ``iss`` and ``aud`` checked, no leeway). Revocation is read
+from Redis so that a logout or a deleted account takes effect everywhere at once
+(:mod:`.revocation`: user-service's database is the record Redis's view is rebuilt from).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,17 +21,28 @@ from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from .coalesce import Coalescer
 from .errors import problem
 from .exceptions import ConfigurationError
-from .redis_client import get_redis
+from .revocation import (
+    REVOKED_JTI_KEY,
+    REVOKED_SESSION_KEY,
+    USER_TOKENS_VALID_AFTER_KEY,
+    RevocationsUnknown,
+    handle_unknown,
+    revoked_tokens,
+)
 from .settings import JWT_ALGORITHM
 
-REVOKED_JTI_KEY = "conveyor:auth:revoked:jti:{}"
-"""Set when one token is revoked; expires with the token."""
-
-REVOKED_SESSION_KEY = "conveyor:auth:revoked:sid:{}"
-"""Set when a whole login session (token family) is revoked."""
-
-USER_TOKENS_VALID_AFTER_KEY = "conveyor:auth:valid-after:{}"
-"""Unix time before which every token of that user is void (account deleted or locked)."""
+__all__ = [
+    "REVOKED_JTI_KEY",
+    "REVOKED_SESSION_KEY",
+    "USER_TOKENS_VALID_AFTER_KEY",
+    "Principal",
+    "TokenManager",
+    "current_principal",
+    "init_app",
+    "is_revoked",
+    "optional_principal",
+    "revoked_tokens",
+]
 
 ROLES = ("user", "admin")
 """Every role a user can have."""
@@ -114,37 +125,6 @@ def is_revoked(payload: dict[str, Any]) -> bool:
     return bool(checks.submit(payload)[payload["jti"]])
 
 
-def _keys(payload: dict[str, Any]) -> tuple[str, str, str]:
-    return (
-        REVOKED_JTI_KEY.format(payload["jti"]),
-        REVOKED_SESSION_KEY.format(payload.get("sid", "")),
-        USER_TOKENS_VALID_AFTER_KEY.format(payload["sub"]),
-    )
-
-
-def _revoked(payload: dict[str, Any], values: Sequence[Any]) -> bool:
-    revoked_jti, revoked_sid, valid_after = values
-    if revoked_jti or revoked_sid:
-        return True
-    return valid_after is not None and payload["iat"] <= float(valid_after)
-
-
-def revoked_tokens(payloads: Sequence[dict[str, Any]]) -> Mapping[str, bool]:
-    """Tell, by ``jti``, which of the decoded tokens are revoked: one Redis round trip."""
-    distinct = {payload["jti"]: payload for payload in payloads}
-    connection = get_redis()
-    if len(distinct) == 1:  # idle, or one client busy: a plain MGET is cheaper than a pipeline
-        ((jti, payload),) = distinct.items()
-        return {jti: _revoked(payload, connection.mget(*_keys(payload)))}
-    with connection.pipeline(transaction=False) as pipe:
-        for payload in distinct.values():
-            pipe.mget(*_keys(payload))
-        replies = pipe.execute()
-    return {
-        jti: _revoked(p, values) for (jti, p), values in zip(distinct.items(), replies, strict=True)
-    }
-
-
 def _configure(app: Flask) -> None:
     public_key = app.config.get("JWT_PUBLIC_KEY")
     if not public_key:
@@ -181,6 +161,7 @@ def init_app(app: Flask) -> JWTManager:
 
     app.extensions[REVOCATION_CHECKS] = Coalescer(revoked_tokens)
     jwt.token_in_blocklist_loader(lambda _header, payload: is_revoked(payload))
+    app.register_error_handler(RevocationsUnknown, handle_unknown)
     jwt.unauthorized_loader(lambda _reason: _unauthorized("Missing bearer token."))
     jwt.invalid_token_loader(lambda _reason: _unauthorized("Invalid token."))
     jwt.expired_token_loader(lambda _h, _p: _unauthorized("Token has expired."))

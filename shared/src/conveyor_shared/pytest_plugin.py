@@ -1,7 +1,8 @@
 """Fixtures every Conveyor test suite shares (loaded through the ``pytest11`` entry point).
 
 - ``redis_server``: one private ``redis-server`` per test session, on a free port.
-- ``redis_url``: that server's URL, flushed before each test.
+- ``redis_url``: that server's URL, flushed before each test, its (empty) view of revoked
+  tokens marked as built, as user-service marks it (``conveyor_shared.revocation``).
 - ``jwt_keys``: an Ed25519 ``(private_pem, public_pem)`` pair for the session.
 - ``make_token``: mint access tokens the way user-service does.
 - ``database_url``: a fresh SQLite file, and when ``TEST_DATABASE_URL`` is set a fresh
@@ -20,6 +21,7 @@ import redis
 
 from .keys import generate
 from .redis_server import RedisServer
+from .revocation import mark_built
 from .testing import access_token, postgres_database
 
 BACKENDS = ("sqlite", "postgresql")
@@ -36,6 +38,7 @@ def redis_server() -> Iterator[RedisServer]:
 def redis_url(redis_server: RedisServer) -> str:
     client = redis.Redis.from_url(redis_server.url)
     client.flushall()
+    mark_built(client)
     client.close()
     return redis_server.url
 

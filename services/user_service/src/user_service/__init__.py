@@ -12,7 +12,7 @@ from conveyor_shared.api import Api
 from conveyor_shared.app import finish_app, make_app
 from conveyor_shared.errors import problem
 
-from . import caching, cli, passwords, settings, throttle
+from . import caching, cli, passwords, revocations, settings, throttle
 from .exceptions import TooManyAttempts, UserServiceError
 from .extensions import db, migrate
 from .resources import auth, users
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     passwords.init_app(app)
     throttle.init_app(app)
     cli.init_app(app)
+    revocations.init_app(app)
     api = Api(app, docs_prefix="/docs/users")
     api.register_blueprint(users.blp)
     api.register_blueprint(auth.blp)

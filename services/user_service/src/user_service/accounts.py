@@ -105,8 +105,9 @@ def _check_current_password(user: User, current: str | None) -> None:
 
 
 def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str | None) -> User:
-    """Apply a validated PATCH; a new password ends the user's other sessions, a new role or
-    tier all of them."""
+    """Apply a validated PATCH; a new password ends the user's other sessions, a new role all
+    of them. A new tier ends none: the dispatcher reads it from its own record (set here), and
+    the token's ``tier`` claim catches up at the next refresh."""
     check_owner_or_admin(caller, user)
     admin_only = sorted(field for field in ADMIN_FIELDS if field in changes)
     if admin_only and not caller.is_admin:
@@ -123,9 +124,7 @@ def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str
     if password is not None and caller.id == user.id:
         _check_current_password(user, changes.get("current_password"))
     _check_unique(changes.get("username"), changes.get("email"), exclude=user.id)
-    privileges_changed = any(
-        field in changes and changes[field] != getattr(user, field) for field in ADMIN_FIELDS
-    )
+    role_changed = "role" in changes and changes["role"] != user.role
     for field in ("username", "email", "role", "tier"):
         if field in changes:
             setattr(user, field, changes[field])
@@ -135,11 +134,11 @@ def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str
     caching.invalidate(user.id)
     if "tier" in changes:
         hooks.tier_known(user)
-    if password is not None or privileges_changed:
-        # Tokens carry the role and tier; a stolen session must not outlive a new password.
-        # The caller keeps their own session for a new password, never for new privileges:
-        # its token still says the old role (an admin demoting themself would stay admin).
-        own = caller.id == user.id and not privileges_changed
+    if password is not None or role_changed:
+        # Tokens carry the role; a stolen session must not outlive a new password. The caller
+        # keeps their own session for a new password, never for a new role: its token still
+        # says the old one (an admin demoting themself would stay admin).
+        own = caller.id == user.id and not role_changed
         tokens.revoke_sessions(user.id, keep=sid if own else None)
     return user
 

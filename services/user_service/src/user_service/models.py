@@ -62,3 +62,31 @@ class User(db.Model):  # type: ignore[name-defined,misc]
             "created_at": _aware(self.created_at),
             "updated_at": _aware(self.updated_at),
         }
+
+
+REVOCATION_KINDS = ("jti", "sid", "user")
+"""What a revocation voids: one token, one login session, or a user's tokens issued until a time."""
+
+
+class Revocation(db.Model):  # type: ignore[name-defined,misc]
+    """One revocation, kept until every token it covers has expired: the record Redis's view
+    (``conveyor_shared.revocation``) is rebuilt from when Redis loses its data."""
+
+    __tablename__ = "revocations"
+    # Ids only grow (never reused on SQLite either): Redis's view names the highest it holds.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    subject: Mapped[str] = mapped_column(String(64), nullable=False)
+    """The token's ``jti``, the session's ``sid``, or the user's id."""
+    value: Mapped[str] = mapped_column(String(32), nullable=False)
+    """What the Redis key holds: ``1``, or for ``user`` the Unix time tokens must be newer than."""
+    expires_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, index=True
+    )
+    """When the last token this revocation covers expires; the row may go after that."""
+
+    @property
+    def expires(self) -> datetime:
+        return _aware(self.expires_at)

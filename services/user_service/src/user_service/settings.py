@@ -15,8 +15,18 @@ INTEGER_SETTINGS = {
 }
 """Each setting's default; the environment variable of the same name overrides it."""
 
+FLOAT_SETTINGS = {
+    # Seconds between checks that Redis still holds every revocation (0: no check thread).
+    "REVOCATIONS_CHECK_INTERVAL": 1.0,
+}
+
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return this service's settings from ``environ`` (default: the process environment)."""
     env = os.environ if environ is None else environ
-    return {name: int(env.get(name, default)) for name, default in INTEGER_SETTINGS.items()}
+    loaded: dict[str, Any] = {
+        name: int(env.get(name, default)) for name, default in INTEGER_SETTINGS.items()
+    }
+    for name, default in FLOAT_SETTINGS.items():
+        loaded[name] = float(env.get(name, default))
+    return loaded

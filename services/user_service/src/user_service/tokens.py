@@ -3,7 +3,8 @@
 A login starts a session (token family) named by ``sid``. Every refresh token is single-use:
 refreshing spends it and issues a new pair in the same session. Presenting a spent refresh
 token means it leaked (or a client misbehaves), so the whole session is revoked, which also
-voids its access tokens in every service (``conveyor_shared.auth.is_revoked``).
+voids its access tokens in every service (``conveyor_shared.auth.is_revoked``). Every
+revocation is kept in SQL as well as in Redis (:mod:`.revocations`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
-from conveyor_shared.auth import (
-    REVOKED_JTI_KEY,
-    REVOKED_SESSION_KEY,
-    USER_TOKENS_VALID_AFTER_KEY,
-)
 from conveyor_shared.redis_client import get_redis
 
+from . import revocations
 from .exceptions import InvalidCredentials
 from .models import User
+from .revocations import Entry
 
 SPENT_REFRESH_KEY = "conveyor:user-service:refresh-spent:{}"
 """Set (NX) when a refresh token is used; a second use is a replay."""
@@ -63,7 +61,7 @@ def issue_pair(user: User, sid: str | None = None) -> dict[str, Any]:
 
 def spend_refresh(claims: dict[str, Any]) -> None:
     """Mark a verified refresh token as used; on a replay revoke its session and refuse."""
-    remaining = max(int(claims["exp"] - time.time()), 1)
+    remaining = _token_seconds(claims)
     first_use = get_redis().set(SPENT_REFRESH_KEY.format(claims["jti"]), 1, nx=True, ex=remaining)
     if not first_use:
         if claims.get("sid"):
@@ -71,31 +69,50 @@ def spend_refresh(claims: dict[str, Any]) -> None:
         raise InvalidCredentials(REPLAY_DETAIL)
 
 
+def _refresh_seconds() -> int:
+    return _ttl_seconds("REFRESH_TOKEN_TTL")
+
+
+def _token_seconds(claims: dict[str, Any]) -> int:
+    return max(int(claims["exp"] - time.time()), 1)
+
+
 def revoke_session(sid: str) -> None:
     """Void every token of one login session, in every service, at once."""
-    get_redis().set(REVOKED_SESSION_KEY.format(sid), 1, ex=_ttl_seconds("REFRESH_TOKEN_TTL"))
+    revocations.record([Entry("sid", sid, _refresh_seconds())])
 
 
-def revoke_token(claims: dict[str, Any]) -> None:
-    """Void one token until it would have expired anyway."""
-    remaining = max(int(claims["exp"] - time.time()), 1)
-    get_redis().set(REVOKED_JTI_KEY.format(claims["jti"]), 1, ex=remaining)
+def end_session(claims: dict[str, Any]) -> None:
+    """Log out: void this token and, if it names one, its whole session."""
+    entries = [Entry("jti", claims["jti"], _token_seconds(claims))]
+    if claims.get("sid"):
+        entries.append(Entry("sid", claims["sid"], _refresh_seconds()))
+    revocations.record(entries)
 
 
 def revoke_sessions(user_id: int, keep: str | None = None) -> None:
-    """Void every session of a user except ``keep`` (used when their password or role changes)."""
+    """Void every session of a user except ``keep``: their password changed (keeping the
+    caller's own session), or their role (keeping none).
+
+    Sessions are listed in Redis; with none kept, every token issued in an earlier second is
+    also voided by time, so sessions that Redis forgot (it lost its data since) end too."""
     redis = get_redis()
     key = USER_SESSIONS_KEY.format(user_id)
-    for raw in redis.smembers(key):  # type: ignore[union-attr]
-        sid = raw.decode() if isinstance(raw, bytes) else str(raw)
-        if sid != keep:
-            revoke_session(sid)
-            redis.srem(key, sid)
+    sids = [raw.decode() if isinstance(raw, bytes) else str(raw)
+            for raw in redis.smembers(key)]  # type: ignore[union-attr]  # fmt: skip
+    ended = [sid for sid in sids if sid != keep]
+    entries = [Entry("sid", sid, _refresh_seconds()) for sid in ended]
+    if keep is None:
+        # ``iat`` is whole seconds: a login later in this same second must stay valid.
+        before = str(int(time.time()) - 1)
+        entries.append(Entry("user", str(user_id), _refresh_seconds(), value=before))
+    revocations.record(entries)
+    if ended:
+        redis.srem(key, *ended)
 
 
 def revoke_user(user_id: int) -> None:
     """Void every token ever issued to a user (the account is gone)."""
-    redis = get_redis()
-    ttl = _ttl_seconds("REFRESH_TOKEN_TTL")
-    redis.set(USER_TOKENS_VALID_AFTER_KEY.format(user_id), time.time(), ex=ttl)
-    redis.delete(USER_SESSIONS_KEY.format(user_id))
+    entry = Entry("user", str(user_id), _refresh_seconds(), value=repr(time.time()))
+    revocations.record([entry])
+    get_redis().delete(USER_SESSIONS_KEY.format(user_id))

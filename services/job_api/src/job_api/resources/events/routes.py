@@ -14,6 +14,7 @@ from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import is_revoked
 from conveyor_shared.errors import problem
 from conveyor_shared.redis_client import get_redis
+from conveyor_shared.revocation import RevocationsUnknown
 
 from ...extensions import db
 from . import settings, snapshot, tokens
@@ -66,7 +67,10 @@ def _cursor(user_id: int, query_id: str | None) -> str:
 def _revocation_check(app: Flask, claims: dict[str, Any]) -> Any:
     def still_allowed() -> bool:
         with app.app_context():
-            return not is_revoked(claims)
+            try:
+                return not is_revoked(claims)
+            except RevocationsUnknown:  # Redis lost its data: end it; a reconnect waits
+                return False
 
     return still_allowed
 

@@ -79,7 +79,4 @@ class Logout(MethodView):
     @blp.response(204)
     def post(self) -> None:
         """Revoke the current login session's tokens"""
-        claims = get_jwt()
-        tokens.revoke_token(claims)
-        if claims.get("sid"):
-            tokens.revoke_session(claims["sid"])
+        tokens.end_session(get_jwt())
