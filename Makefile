@@ -12,9 +12,9 @@ STAMP := $(VENV)/.conveyor-installed
 
 # Local data for make run / admin / migrate (tests make their own temporary directories).
 VAR_DIR ?= $(CURDIR)/var
-run admin migrate: export VAR_DIR := $(abspath $(VAR_DIR))
+run admin migrate status restart: export VAR_DIR := $(abspath $(VAR_DIR))
 
-.PHONY: help install run test lint format typecheck admin migrate bench soak procfile clean distclean
+.PHONY: help install run test lint format typecheck admin migrate bench soak supervisor-config status restart clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,8 +66,14 @@ soak: install ## Fault and load suites at full size (tests/soak); writes var/rep
 	cd tests && SOAK_SCALE=full SOAK_REPORT_DIR=$(CURDIR)/var/reports \
 		../$(BIN)/python -m pytest -q -p no:cacheprovider soak
 
-procfile: install ## Print the Procfile make run would use now
-	@$(BIN)/python infra/scripts/procfile.py
+supervisor-config: install ## Print the supervisord config make run would use now
+	@$(BIN)/python infra/scripts/supervisor_conf.py
+
+status: ## The local stack's processes (while make run is going)
+	@$(BIN)/supervisorctl -c $(VAR_DIR)/run/supervisord.conf status
+
+restart: ## Restart one process of the local stack: make restart NAME=worker-1
+	@$(BIN)/supervisorctl -c $(VAR_DIR)/run/supervisord.conf restart "$(NAME)"
 
 clean: ## Remove local run data (var/) and caches
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

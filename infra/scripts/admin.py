@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
         command = [str(BIN / "flask"), "--app", "user_service", "create-admin", *argv]
         return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode
     finally:
-        run_local.stop(temporary, "redis")
+        run_local.stop(temporary)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""Write the honcho Procfile for the processes whose packages exist.
-
-``python infra/scripts/procfile.py`` prints it for the current environment.
+"""The command line of each process ``make run`` supervises, for the packages that exist
+(``supervisor_conf.py`` turns them into supervisord programs; the file keeps its first
+name, a Procfile, in ``render``: ``python infra/scripts/procfile.py`` prints one).
 """
 
 from __future__ import annotations

@@ -1,32 +1,40 @@
 """Run the whole local stack in the foreground: ``make run`` calls this.
 
-Steps: a development key pair under VAR_DIR/keys; a private Redis (unless REDIS_URL is
-given) awaited until it answers; each service's migrations; the gateway's config; then
-every process under honcho, from a Procfile generated for the packages that exist.
-Ctrl-C (or SIGTERM) stops everything, Redis last.
+Steps: a development key pair under VAR_DIR/keys; supervisord with every process as a
+program (``supervisor_conf.py``), the private Redis first (unless REDIS_URL is given);
+once Redis answers, each service's migrations and the gateway's config; then every other
+program. supervisord restarts whatever dies. Ctrl-C (or SIGTERM) stops everything: the
+gateway first, workers after their current job, Redis last.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
 import sys
 import time
+import xmlrpc.client
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import nginx_conf
-import procfile
 import redis
+import supervisor_conf
+from dotenv import dotenv_values
 from stack import BIN, ROOT, Stack, has_app, migrations_dir
+from supervisor.xmlrpc import SupervisorTransport
 
 from conveyor_shared import keys
+from conveyor_shared.jobs import settings as job_settings
 
-REDIS_START_TIMEOUT = 20.0
-"""Seconds to wait for the private Redis to answer PING."""
+START_TIMEOUT = 30.0
+"""Seconds to wait for supervisord's socket and for the private Redis to answer PING."""
 
-STOP_TIMEOUT = 20.0
-"""Seconds to wait for honcho, then Redis, to stop before killing them."""
+STOP_TIMEOUT = 60.0
+"""Seconds to wait for supervisord to stop every program (workers finish their job)."""
 
 MIGRATED = ("user_service", "job_api")
 """Packages whose Flask-Migrate migrations run before the stack starts."""
@@ -34,6 +42,18 @@ MIGRATED = ("user_service", "job_api")
 
 def log(message: str) -> None:
     print(f"[conveyor] {message}", flush=True)
+
+
+def start_redis(stack: Stack, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start the private Redis on its own, outside supervisord (``make admin`` needs it
+    for one command while the stack is down); wait until it answers."""
+    command = [str(BIN / "python"), "-m", "conveyor_shared.redis_server"]
+    process = subprocess.Popen(
+        [*command, str(stack.redis_port), str(stack.var_dir / "redis")], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    wait_until(lambda: redis_answers(stack.redis_url), "Redis did not answer", process)
+    return process
 
 
 def redis_answers(url: str) -> bool:
@@ -46,37 +66,31 @@ def redis_answers(url: str) -> bool:
         client.close()
 
 
-def start_redis(stack: Stack, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
-    """Start the private Redis (own session: Ctrl-C must not stop it before the workers)."""
-    if not stack.own_redis:
-        log(f"using Redis at {stack.redis_url}")
-        return None
-    if redis_answers(stack.redis_url):
-        raise SystemExit(
-            f"something already answers on Redis port {stack.redis_port}: is another "
-            "`make run` going? Stop it, or set REDIS_PORT."
-        )
-    data = stack.var_dir / "redis"
-    command = [str(BIN / "python"), "-m", "conveyor_shared.redis_server"]
-    with (stack.var_dir / "log" / "redis.log").open("ab") as output:
-        process = subprocess.Popen(
-            [*command, str(stack.redis_port), str(data)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    (stack.var_dir / "run" / "redis.pid").write_text(str(process.pid))
-    deadline = time.monotonic() + REDIS_START_TIMEOUT
+def control(stack: Stack) -> Any:
+    """supervisord's XML-RPC interface, over its unix socket."""
+    transport = SupervisorTransport(None, None, f"unix://{supervisor_conf.socket_path(stack)}")
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+
+def supervisor_state(stack: Stack) -> str:
+    """supervisord's own state; a fresh connection each time (one that failed is broken)."""
+    with control(stack) as server:
+        return str(server.supervisor.getState()["statename"])
+
+
+def wait_until(check: Callable[[], Any], what: str, process: subprocess.Popen[bytes]) -> None:
+    """Poll ``check()`` until true; fail if supervisord exits or time runs out."""
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"redis-server exited with {process.returncode}")
-        if redis_answers(stack.redis_url):
-            log(f"Redis ready on port {stack.redis_port} (data in {data})")
-            return process
+            raise SystemExit(f"supervisord exited with {process.returncode}")
+        try:
+            if check():
+                return
+        except (OSError, http.client.HTTPException):
+            pass
         time.sleep(0.05)
-    stop(process, "redis")
-    raise SystemExit(f"Redis did not answer on port {stack.redis_port}")
+    raise SystemExit(f"{what} within {START_TIMEOUT:.0f}s")
 
 
 def migrate(env: dict[str, str], packages: tuple[str, ...] = MIGRATED) -> None:
@@ -93,19 +107,6 @@ def migrate(env: dict[str, str], packages: tuple[str, ...] = MIGRATED) -> None:
         )
 
 
-def stop(process: subprocess.Popen[bytes] | None, name: str) -> None:
-    """Stop ``process`` with SIGTERM, then SIGKILL after the timeout."""
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        log(f"{name} did not stop in {STOP_TIMEOUT:.0f}s; killing it")
-        process.kill()
-        process.wait()
-
-
 def url_map(stack: Stack) -> str:
     base = stack.public_url
     return "\n".join(
@@ -115,60 +116,79 @@ def url_map(stack: Stack) -> str:
             f"  {base}/docs/jobs    job-api API docs",
             f"  {base}/admin/rq/    rq-dashboard (admins)",
             f"  mail sink: {stack.var_dir / 'mail'}",
+            f"  processes: make status  (supervisorctl -c {stack.var_dir}/run/supervisord.conf)",
         ]
     )
 
 
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop ``process`` (supervisord stops its programs in reverse priority), then make sure."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        log(f"pid {process.pid} did not stop in {STOP_TIMEOUT:.0f}s; killing it")
+        process.kill()
+        process.wait()
+
+
 def main() -> int:
+    # A .env file at the repository root fills in what the environment leaves unset.
+    for name, value in dotenv_values(ROOT / ".env").items():
+        if value is not None:
+            os.environ.setdefault(name, value)
     stack = Stack.from_env()
     for name in ("keys", "redis", "log", "mail", "run"):
         (stack.var_dir / name).mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **stack.environment()}
     if keys.ensure(stack.var_dir / "keys"):
         log(f"made a development key pair in {stack.var_dir / 'keys'}")
-    redis_process = start_redis(stack, env)
-    honcho: subprocess.Popen[bytes] | None = None
+    if stack.own_redis and redis_answers(stack.redis_url):
+        raise SystemExit(
+            f"something already answers on Redis port {stack.redis_port}: is another "
+            "`make run` going? Stop it, or set REDIS_PORT."
+        )
+    if stack.gateway == "nginx":
+        nginx_conf.write(stack)
+    config = stack.var_dir / "run" / "supervisord.conf"
+    grace = job_settings.load(env)["JOB_SHUTDOWN_GRACE"]
+    config.write_text(supervisor_conf.render(stack, grace))
     stopping = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
-        # Ctrl-C reaches honcho too (same process group); SIGTERM must be passed on.
-        if honcho is not None and signum == signal.SIGTERM and honcho.poll() is None:
-            honcho.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    log(f"starting supervisord ({config})")
+    # Its own session: Ctrl-C reaches this launcher, which stops supervisord in order.
+    supervisord = subprocess.Popen(
+        [str(BIN / "supervisord"), "-c", str(config)], env=env, start_new_session=True
+    )
     try:
+        wait_until(lambda: supervisor_state(stack) == "RUNNING",
+                   "supervisord did not answer", supervisord)  # fmt: skip
+        if stack.own_redis:
+            wait_until(lambda: redis_answers(stack.redis_url), "Redis did not answer", supervisord)
+            log(f"Redis ready on port {stack.redis_port} (data in {stack.var_dir / 'redis'})")
+        else:
+            log(f"using Redis at {stack.redis_url}")
         migrate(env)
-        if stack.gateway == "nginx":
-            nginx_conf.write(stack)
-        path = stack.var_dir / "run" / "Procfile"
-        path.write_text(procfile.render(stack))
-        if stopping:
-            return 130
-        log(f"starting {path}")
-        log(url_map(stack))
-        honcho = subprocess.Popen(
-            [str(BIN / "honcho"), "-f", str(path), "-d", str(ROOT), "start"],
-            env=env,
-        )
-        if stopping:  # a signal arrived while honcho was starting
-            honcho.send_signal(signal.SIGTERM)
-        while True:
-            try:
-                code = honcho.wait()
-                break
-            except KeyboardInterrupt:  # pragma: no cover - handled by on_signal
-                continue
-        return 0 if stopping else code
+        if not stopping:
+            with control(stack) as server:
+                server.supervisor.startAllProcesses(False)
+            log(url_map(stack))
+        while not stopping and supervisord.poll() is None:
+            time.sleep(0.2)
+        return 0 if stopping else (supervisord.returncode or 1)
     except subprocess.CalledProcessError as error:
         log(f"failed: {error}")
         return 1
     finally:
-        stop(honcho, "honcho")
-        stop(redis_process, "redis")
-        (stack.var_dir / "run" / "redis.pid").unlink(missing_ok=True)
+        stop(supervisord)
 
 
 if __name__ == "__main__":

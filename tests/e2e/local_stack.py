@@ -1,8 +1,8 @@
 """Start and stop the local stack exactly as ``make run`` does, on free ports.
 
 Every process of one run carries ``CONVEYOR_STACK_ID`` in its environment, so teardown can
-find whatever outlived a graceful stop (honcho starts its children in their own sessions)
-and kill it.
+find whatever outlived a graceful stop (supervisord starts its programs in their own
+process groups) and kill it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from supervisor.xmlrpc import SupervisorTransport
 
 from conveyor_shared.redis_server import free_port
 
@@ -29,8 +32,8 @@ LAUNCHER = ROOT / "infra" / "scripts" / "run_local.py"
 START_TIMEOUT = 120.0
 """Seconds for the whole stack to answer (slow, shared CI machines)."""
 
-STOP_TIMEOUT = 40.0
-"""Seconds for a graceful stop (honcho allows its children 5 s, then Redis stops)."""
+STOP_TIMEOUT = 70.0
+"""Seconds for a graceful stop (supervisord stops the gateway first, Redis last)."""
 
 
 @dataclass
@@ -149,6 +152,17 @@ class LocalStack:
             time.sleep(0.25)
         self.stop()
         raise RuntimeError(f"stack not ready in {START_TIMEOUT:.0f}s:\n{self.log_tail()}")
+
+    def control(self) -> Any:
+        """supervisord's XML-RPC interface for this run (a fresh connection each call)."""
+        socket = self.var_dir / "run" / "supervisor.sock"
+        transport = SupervisorTransport(None, None, f"unix://{socket}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def programs(self) -> dict[str, dict[str, Any]]:
+        """supervisord's view of every program: name → state, pid, ..."""
+        with self.control() as server:
+            return {info["name"]: info for info in server.supervisor.getAllProcessInfo()}
 
     def _ready(self) -> bool:
         # The Python gateway serves the apps in its own process, so answers through it do not

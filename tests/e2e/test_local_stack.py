@@ -174,8 +174,7 @@ def test_rq_dashboard_admits_an_admin(stack: LocalStack) -> None:
     "process", ["user-service", "job-api", "worker-1", "email-notifier", "smtp-sink"]
 )
 def test_every_process_is_started(stack: LocalStack, process: str) -> None:
-    procfile = (stack.var_dir / "run" / "Procfile").read_text()
-    assert f"\n{process}:" in f"\n{procfile}"
+    assert stack.programs()[process]["statename"] == "RUNNING"
 
 
 def poll(check: Callable[[], Any], seconds: float, interval: float = 0.25) -> Any:
