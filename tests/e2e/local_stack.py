@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 import xmlrpc.client
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,17 @@ START_TIMEOUT = 120.0
 
 STOP_TIMEOUT = 70.0
 """Seconds for a graceful stop (supervisord stops the gateway first, Redis last)."""
+
+
+def poll(check: Callable[[], Any], seconds: float, interval: float = 0.25, what: str = "") -> Any:
+    """Return ``check()``'s first truthy value within ``seconds``, else fail."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {seconds}s waiting for {what or check}")
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import redis
-from local_stack import ROOT, LocalStack, Reply, http
+from local_stack import ROOT, LocalStack, Reply, http, poll
 from rq import Queue
 
 from conveyor_shared import notifications
@@ -175,17 +175,6 @@ def test_rq_dashboard_admits_an_admin(stack: LocalStack) -> None:
 )
 def test_every_process_is_started(stack: LocalStack, process: str) -> None:
     assert stack.programs()[process]["statename"] == "RUNNING"
-
-
-def poll(check: Callable[[], Any], seconds: float, interval: float = 0.25) -> Any:
-    """Return ``check()``'s first truthy value within ``seconds``, else fail."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"nothing within {seconds}s")
 
 
 def new_user(stack: LocalStack) -> tuple[str, dict[str, str]]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from local_stack import LocalStack, http
+from local_stack import LocalStack, http, poll
 
 DEADLINE = 60.0
 """Seconds a restart, or a job's recovery, may take before the test fails."""
@@ -38,14 +37,8 @@ def token(stack: LocalStack) -> str:
     return str(reply.json()["access_token"])
 
 
-def poll(check: Callable[[], Any], what: str, seconds: float = DEADLINE) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+def wait(check: Callable[[], Any], what: str) -> Any:
+    return poll(check, DEADLINE, 0.2, what)
 
 
 class Watch:
@@ -90,14 +83,14 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_completes(
     body = {"type": "timed", "payload": {"duration_seconds": 3}}
     job = http("POST", f"{stack.url}/api/jobs", body, headers=auth).json()
     url = f"{stack.url}/api/jobs/{job['id']}"
-    poll(lambda: http("GET", url, headers=auth).json()["status"] == "running", "the job to run")
+    wait(lambda: http("GET", url, headers=auth).json()["status"] == "running", "the job to run")
     others = {n: i["pid"] for n, i in stack.programs().items() if not n.startswith("worker-")}
     pid = stack.programs()["worker-1"]["pid"]
     with Watch(stack) as watch:
         os.kill(pid, signal.SIGKILL)
-        done = poll(lambda: (j := http("GET", url, headers=auth).json())["status"]
+        done = wait(lambda: (j := http("GET", url, headers=auth).json())["status"]
                     in ("completed", "failed") and j, "the job to finish")  # fmt: skip
-        poll(_restarted(stack, "worker-1", pid), "worker-1 to be restarted")
+        wait(_restarted(stack, "worker-1", pid), "worker-1 to be restarted")
     assert done["status"] == "completed"
     workers = [n for n, i in stack.programs().items() if n.startswith("worker-")
                and i["statename"] == "RUNNING"]  # fmt: skip
@@ -112,9 +105,9 @@ def test_a_killed_process_comes_back_and_nothing_else_stops(
 ) -> None:
     before = {n: i["pid"] for n, i in stack.programs().items()}
     os.kill(before[name], signal.SIGKILL)
-    poll(_restarted(stack, name, before[name]), f"{name} to be restarted")
+    wait(_restarted(stack, name, before[name]), f"{name} to be restarted")
     auth = {"Authorization": f"Bearer {token}"}
-    poll(lambda: http("GET", f"{stack.url}/api/jobs", headers=auth).status == 200,
+    wait(lambda: http("GET", f"{stack.url}/api/jobs", headers=auth).status == 200,
          "job-api to answer through the gateway again")  # fmt: skip
     after = {n: i["pid"] for n, i in stack.programs().items()}
     assert {n: p for n, p in after.items() if n != name} == {
