@@ -53,7 +53,7 @@ def processes(stack: Stack) -> dict[str, str]:
             "job_api:create_app()",
         ])  # fmt: skip
     if has_module("worker", "__main__"):
-        for number in range(1, stack.concurrency + 1):
+        for number in range(1, stack.worker_programs + 1):
             procs[f"worker-{number}"] = shlex.join([python, "-m", "worker"])
     if has_module("email_notifier", "__main__"):
         procs["email-notifier"] = shlex.join([python, "-m", "email_notifier"])

@@ -179,7 +179,9 @@ def main() -> int:
         migrate(env)
         if not stopping:
             with control(stack) as server:
-                server.supervisor.startAllProcesses(False)
+                for program in supervisor_conf.programs(stack, grace):
+                    if program.at_start and not program.autostart:
+                        server.supervisor.startProcess(program.name, False)
             log(url_map(stack))
         while not stopping and supervisord.poll() is None:
             time.sleep(0.2)

@@ -75,6 +75,19 @@ def migrations_dir(package: str) -> Path | None:
     return found if found and found.is_dir() else None
 
 
+def parse_autoscale(setting: str) -> tuple[int, int]:
+    """``WORKER_AUTOSCALE``'s ``"MIN,MAX"`` → ``(MIN, MAX)``; refused unless 1 <= MIN <= MAX."""
+    try:
+        low, high = (int(part) for part in setting.split(","))
+    except ValueError:
+        raise SystemExit(
+            f"WORKER_AUTOSCALE must be MIN,MAX (two whole numbers), not {setting!r}"
+        ) from None
+    if not 1 <= low <= high:
+        raise SystemExit(f"WORKER_AUTOSCALE needs 1 <= MIN <= MAX, not {setting!r}")
+    return low, high
+
+
 @dataclass(frozen=True)
 class Stack:
     """Ports, directories and choices for one local run."""
@@ -90,6 +103,8 @@ class Stack:
     own_redis: bool
     concurrency: int
     gateway: str
+    autoscale: tuple[int, int] | None = None
+    """``WORKER_AUTOSCALE``'s ``(MIN, MAX)``, when workers follow the backlog."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Stack:
@@ -120,7 +135,19 @@ class Stack:
             own_redis=own_redis,
             concurrency=max(1, int(get("JOB_CONCURRENCY"))),
             gateway=gateway,
+            autoscale=parse_autoscale(env["WORKER_AUTOSCALE"])
+            if env.get("WORKER_AUTOSCALE")
+            else None,
         )
+
+    @property
+    def worker_programs(self) -> int:
+        """Worker programs supervisord holds: MAX when autoscaling, else JOB_CONCURRENCY."""
+        return self.autoscale[1] if self.autoscale else self.concurrency
+
+    @property
+    def workers_at_start(self) -> int:
+        return self.autoscale[0] if self.autoscale else self.concurrency
 
     @property
     def public_url(self) -> str:

@@ -42,6 +42,8 @@ class Program:
     stop_seconds: int = STOP_SECONDS
     autostart: bool = False
     """False: the launcher starts it once Redis answers and the migrations have run."""
+    at_start: bool = True
+    """False for the workers the autoscaler keeps in reserve (beyond WORKER_AUTOSCALE's MIN)."""
 
 
 def _priority(name: str) -> int:
@@ -58,10 +60,14 @@ def programs(stack: Stack, shutdown_grace: float) -> list[Program]:
                             str(stack.redis_port), str(stack.var_dir / "redis")])  # fmt: skip
         found.append(Program("redis", redis, REDIS_PRIORITY, autostart=True))
     for name, command in procfile.processes(stack).items():
-        stop = STOP_SECONDS
+        stop, at_start = STOP_SECONDS, True
         if name.startswith("worker-"):
             stop = int(shutdown_grace) + WORKER_STOP_MARGIN
-        found.append(Program(name, command, _priority(name), stop))
+            at_start = int(name.rsplit("-", 1)[1]) <= stack.workers_at_start
+        found.append(Program(name, command, _priority(name), stop, at_start=at_start))
+    if stack.autoscale:
+        command = shlex.join([str(BIN / "python"), str(ROOT / "infra/scripts/autoscaler.py")])
+        found.append(Program("autoscaler", command, 950))
     return found
 
 

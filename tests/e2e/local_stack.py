@@ -102,9 +102,12 @@ class LocalStack:
     ports: dict[str, int] = field(default_factory=dict)
     stack_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     process: subprocess.Popen[bytes] | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    """More settings for this run (they win over the defaults below)."""
 
     def __post_init__(self) -> None:
-        names = ("PORT", "USER_SERVICE_PORT", "JOB_API_PORT", "RQ_DASHBOARD_PORT", "SMTP_PORT")
+        names = ("PORT", "USER_SERVICE_PORT", "JOB_API_PORT", "RQ_DASHBOARD_PORT", "SMTP_PORT",
+                 "AUTOSCALER_METRICS_PORT")  # fmt: skip
         self.ports = {name: free_port() for name in (*names, "REDIS_PORT")}
 
     @property
@@ -130,6 +133,7 @@ class LocalStack:
             # An idle event stream shows a keep-alive comment within a second, not fifteen.
             EVENTS_HEARTBEAT_SECONDS="1",
         )
+        env.update(self.settings)
         return env
 
     @property
