@@ -15,6 +15,7 @@ from sqlalchemy import delete, event, text
 from conveyor_shared.jobs.models import Base, Job
 from conveyor_shared.jobs.testing import WorkerFleet
 from conveyor_shared.redis_server import RedisServer
+from conveyor_shared.schedules.models import Schedule
 from job_api import create_app
 from job_api.extensions import db
 from job_api.models import IdempotencyKey
@@ -60,7 +61,7 @@ def app(
 ) -> Iterator[Flask]:
     app = create_app(_config(migrated, redis_url, jwt_keys, tmp_path))
     with app.app_context():
-        for model in (IdempotencyKey, Job):
+        for model in (IdempotencyKey, Job, Schedule):
             db.session.execute(delete(model))
         db.session.commit()
     yield app

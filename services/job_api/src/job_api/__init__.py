@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,12 +17,15 @@ from conveyor_shared.jobs.db import configure_sqlite, engine_options
 from . import caching, cli, group_commit, metrics, submission
 from .exceptions import JobApiError
 from .extensions import db, migrate
-from .resources import events, jobs, queue
+from .resources import events, jobs, queue, schedules
 
 SERVICE = "job-api"
 
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 """Largest request body: a few 5 MB images, or a 1,000-job batch with room to spare."""
+
+SCHEDULES_PER_USER = 100
+"""Most schedules one user may have (``SCHEDULES_PER_USER``)."""
 
 
 def _handle_domain_error(error: JobApiError) -> Response:
@@ -38,6 +42,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config.setdefault(
+        "SCHEDULES_PER_USER", int(os.environ.get("SCHEDULES_PER_USER", SCHEDULES_PER_USER))
+    )
+    app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     db.init_app(app)
@@ -52,5 +59,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(jobs.blp)
     api.register_blueprint(queue.blp)
     api.register_blueprint(events.blp)
+    api.register_blueprint(schedules.blp)
     app.register_error_handler(JobApiError, _handle_domain_error)
     return finish_app(app)

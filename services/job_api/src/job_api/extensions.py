@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from conveyor_shared.jobs.models import Base
+from conveyor_shared.schedules import models as schedule_models  # noqa: F401  (its tables)
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 """Alembic scripts ship inside the package, so ``flask db upgrade`` works from anywhere."""

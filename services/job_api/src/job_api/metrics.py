@@ -18,6 +18,7 @@ from conveyor_shared.fair import Dispatcher
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.jobs.status import STATUSES
 from conveyor_shared.redis_client import get_redis
+from conveyor_shared.schedules.models import Schedule
 
 from .extensions import db
 
@@ -41,6 +42,35 @@ class JobCollector(Collector):
         )
 
 
+class ScheduleCollector(Collector):
+    """Collects schedule counts, and the ticks they fired and missed, when Prometheus scrapes.
+
+    Fires and misses are summed over the schedules that exist (each row keeps its own
+    counts, written in the claim that fires a tick): deleting a schedule lowers them."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        schedules = GaugeMetricFamily("conveyor_schedules", "Schedules", labels=["enabled"])
+        rows = db.session.execute(
+            select(Schedule.enabled, func.count(), func.sum(Schedule.fires),
+                   func.sum(Schedule.misses)).group_by(Schedule.enabled)
+        ).all()  # fmt: skip
+        fires = misses = 0
+        counts = {True: 0, False: 0}
+        for enabled, total, fired, missed in rows:
+            counts[bool(enabled)] = int(total)
+            fires, misses = fires + int(fired or 0), misses + int(missed or 0)
+        for enabled, total in counts.items():
+            schedules.add_metric([str(enabled).lower()], total)
+        yield schedules
+        yield GaugeMetricFamily(
+            "conveyor_schedule_fires", "Ticks fired by the existing schedules", value=fires
+        )
+        yield GaugeMetricFamily(
+            "conveyor_schedule_misses", "Ticks the existing schedules missed", value=misses
+        )
+
+
 def init_app(app: Flask) -> None:
-    """Add the job figures to the app's ``/metrics`` registry."""
+    """Add the job and schedule figures to the app's ``/metrics`` registry."""
     app.extensions["conveyor_metrics"].register(JobCollector())
+    app.extensions["conveyor_metrics"].register(ScheduleCollector())

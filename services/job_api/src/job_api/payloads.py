@@ -188,10 +188,3 @@ def load_payload(job_type: str, data: Any) -> Loaded:
             if name in filters:
                 filters[name] = filters[name].isoformat()
     return Loaded(loaded)
-
-
-def default_timeout(job_type: str, payload: dict[str, Any], fallback: int) -> int:
-    """Timeout for a job whose caller gave none: a timed job gets its duration plus a minute."""
-    if job_type == "timed":
-        return int(payload["duration_seconds"]) + 60
-    return fallback

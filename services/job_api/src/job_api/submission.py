@@ -20,23 +20,24 @@ from typing import Any
 import redis
 from flask import current_app
 
-from conveyor_shared import events
 from conveyor_shared.auth import Principal
-from conveyor_shared.fair import execute_pipeline
-from conveyor_shared.jobs import dispatch, store
+from conveyor_shared.jobs import dispatch, handoff, store
 from conveyor_shared.jobs.models import Job, JobInput, utcnow
-from conveyor_shared.jobs.status import QUEUED, SCHEDULED
+from conveyor_shared.jobs.settings import default_timeout
+from conveyor_shared.jobs.status import QUEUED
 from conveyor_shared.redis_client import get_redis
 from conveyor_shared.request_id import current as current_request_id
 
 from .exceptions import Unprocessable
 from .extensions import db
-from .payloads import Loaded, default_timeout
+from .payloads import Loaded
 
 logger = logging.getLogger(__name__)
 
 
-def _check(spec: dict[str, Any], principal: Principal, claims: dict[str, Any]) -> dict[str, Any]:
+def check_caller(
+    spec: dict[str, Any], principal: Principal, claims: dict[str, Any]
+) -> dict[str, Any]:
     """Return field errors the caller's identity causes (empty when allowed)."""
     errors: dict[str, Any] = {}
     email = claims.get("email")
@@ -62,7 +63,9 @@ def add_jobs(
     specs: Sequence[dict[str, Any]], principal: Principal, claims: dict[str, Any], *, batch: bool
 ) -> Accepted:
     """Validate ``specs`` against the caller and build their rows; all or none."""
-    errors = {str(i): e for i, spec in enumerate(specs) if (e := _check(spec, principal, claims))}
+    errors = {
+        str(i): e for i, spec in enumerate(specs) if (e := check_caller(spec, principal, claims))
+    }
     if errors:
         raise Unprocessable(
             "The request is not valid.", errors={"jobs": errors} if batch else errors["0"]
@@ -112,32 +115,10 @@ def commit_group(group: Sequence[Accepted]) -> Mapping[str, int]:
 def dispatch_accepted(
     jobs: Sequence[Job], callers: Sequence[Principal] = (), connection: redis.Redis | None = None
 ) -> Mapping[str, int]:
-    """Hand committed jobs to Redis; return each queued one's place in its owner's line.
-
-    One transaction: the callers' tiers, the pushes (which activate their owners), the line
-    lengths that place them, and the events. On failure leave the jobs to the reconciler."""
-    connection = connection or get_redis()
-    runs = [dispatch.Run.of(job) for job in jobs if job.status == QUEUED]
-    lines = dispatch.LinePlaces(runs)
-    try:
-        with connection.pipeline() as pipe:
-            for caller_id, tier in {(caller.id, caller.tier) for caller in callers if caller.tier}:
-                dispatch.remember_tier(pipe, caller_id, tier)
-            dispatch.enqueue(connection, runs, pipeline=pipe)
-            start = len(pipe)
-            count = lines.queue(pipe)
-            events.publish_jobs(pipe, jobs)  # job.queued / job.scheduled for GET /api/events
-            due = [(job.id, job.scheduled_for) for job in jobs
-                   if job.status == SCHEDULED and job.scheduled_for]  # fmt: skip
-            dispatch.schedule_releases(connection, due, pipe)
-            replies = execute_pipeline(connection, pipe)
-    except redis.RedisError as error:
-        logger.warning(
-            "jobs committed but not enqueued; the reconciler will enqueue them",
-            extra={"jobs": len(jobs), "error": str(error)},
-        )
-        return {}
-    return lines.read_after(replies[start : start + count])
+    """Hand committed jobs to Redis (:func:`handoff.hand_off`, with the callers' tiers);
+    return each queued one's place in its owner's line."""
+    tiers = [(caller.id, caller.tier) for caller in callers if caller.tier]
+    return handoff.hand_off(connection or get_redis(), jobs, tiers)
 
 
 def estimate_places(

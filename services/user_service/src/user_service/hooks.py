@@ -1,9 +1,9 @@
 """What happens around an account's life outside this service: welcome email, the tier the
 fair dispatcher weighs, deletion.
 
-A deleted account's unfinished jobs are canceled by the workers' next sweep, which this
-service asks for through Redis alone (it never touches the jobs database). ``ON_USER_DELETED``
-(config) is a further seam for any other clean-up.
+A deleted account's schedules are deleted and its unfinished jobs canceled by the workers'
+next sweep, which this service asks for through Redis alone (it never touches the jobs
+database). ``ON_USER_DELETED`` (config) is a further seam for any other clean-up.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def tier_known(user: User) -> None:
 
 
 def user_deleted(user_id: int) -> None:
-    """Ask for the user's jobs to be canceled, then run the ``ON_USER_DELETED`` hook, if any."""
+    """Ask for the user's schedules to be deleted and jobs canceled, then run the
+    ``ON_USER_DELETED`` hook, if any."""
     hook: UserDeletedHook | None = current_app.config.get("ON_USER_DELETED")
     try:
         cancel_user_jobs(get_redis(), user_id)

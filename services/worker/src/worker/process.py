@@ -53,6 +53,7 @@ from conveyor_shared.jobs.status import COMPLETED, FAILED, QUEUED, SCHEDULED
 
 from . import execution, rq_record
 from .exceptions import JobStopped
+from .firing import Firing
 from .monitor import Monitor
 from .runtime import Runtime
 from .source import Found, JobSource
@@ -238,11 +239,15 @@ class ConveyorWorker(SimpleWorker):
         self.monitor.install()
         if not self.monitor.is_alive():
             self.monitor.start()
+        firing = Firing(self.monitor.runtime)
+        firing.start()
         try:
             return super().work(*args, **kwargs)
         finally:
+            firing.stop()
             self.monitor.stop()
             self.monitor.join(timeout=2)
+            firing.join(timeout=2)
 
     def _start_scheduler(self, burst: bool = False, *args: Any, **kwargs: Any) -> None:
         self.scheduler = ThreadScheduler(self.queues, connection=self.connection)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.engine import Dialect
@@ -110,8 +111,14 @@ class Job(Base):
     artifact_name: Mapped[str | None] = mapped_column(String(128))
     artifact_type: Mapped[str | None] = mapped_column(String(64))
     artifact_size: Mapped[int | None] = mapped_column(Integer)
+    # A schedule's job: which schedule, and the tick it fired for (None for a run asked for
+    # by hand). No foreign key: the jobs outlive a deleted schedule.
+    schedule_id: Mapped[str | None] = mapped_column(String(36))
+    tick: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
+        # One job per tick, whatever the number of firing processes (see schedules.firing).
+        UniqueConstraint("schedule_id", "tick"),
         Index("ix_jobs_user_id_status", "user_id", "status"),
         Index("ix_jobs_status_queued_at", "status", "queued_at"),
         Index("ix_jobs_user_id_created_at", "user_id", "created_at"),

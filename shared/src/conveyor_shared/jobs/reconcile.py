@@ -12,8 +12,9 @@ that one worker at a time runs every few seconds repairs every such gap:
    delivery was spent, so a stale delivery can never run beside the new one.
 3. ``running`` rows whose worker stopped renewing the lease (SIGKILL, power loss): run
    again (or canceled/failed, see :func:`store.recover`).
-4. deleted users (user-service adds them to ``DELETED_USERS_KEY``): every unfinished job
-   canceled, running ones stopped through their cancel key.
+4. deleted users (user-service adds them to ``DELETED_USERS_KEY``): their schedules deleted
+   and every unfinished job canceled (a job a schedule fired meanwhile too), running ones
+   stopped through their cancel key.
 5. finished jobs still marked ``email_owed`` (see :mod:`.outbox`): the owner's email
    enqueued and the mark cleared, at once for the jobs step 3 failed, after the grace for
    the others (the worker that ended them sends the email itself unless Redis was down).
@@ -30,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ..fair import CLAIMED_KEY
+from ..schedules.models import Schedule
 from . import dispatch, events, outbox, store
 from .keys import CANCEL_KEY, DELETED_USERS_KEY, LEASE_KEY
 from .models import Job, new_id, utcnow
@@ -186,10 +188,12 @@ CANCEL_REQUEST_TTL = 24 * 3600
 
 
 def _cancel_deleted(session: AnySession, connection: redis.Redis, report: Report) -> list[Job]:
-    """Cancel the unfinished jobs of users deleted since the last sweep."""
+    """Delete the schedules and cancel the unfinished jobs of users deleted since the last
+    sweep. The schedules go first, in the same transaction: no tick fires after it."""
     changed: list[Job] = []
     for member in connection.smembers(DELETED_USERS_KEY):  # type: ignore[union-attr]
         user_id = int(_text(member) or 0)
+        session.execute(delete(Schedule).where(Schedule.user_id == user_id))
         jobs = store.cancel_all(session, user_id)
         session.commit()
         for job in jobs:

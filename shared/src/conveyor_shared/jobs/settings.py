@@ -14,6 +14,15 @@ MAX_TIMEOUT_SECONDS = 24 * 3600
 """Longest ``timeout_seconds`` a caller may ask for."""
 
 
+def default_timeout(
+    job_type: str, payload: Mapping[str, Any], fallback: int = DEFAULT_TIMEOUT_SECONDS
+) -> int:
+    """Timeout for a job whose caller gave none: a timed job gets its duration plus a minute."""
+    if job_type == "timed":
+        return int(payload["duration_seconds"]) + 60
+    return fallback
+
+
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the job settings from environment variables, with local defaults."""
     env = os.environ if environ is None else environ
@@ -30,4 +39,8 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "JOB_ENQUEUE_GRACE": float(env.get("JOB_ENQUEUE_GRACE", 5.0)),
         # SIGTERM lets the current job run this long before it is handed back to the queue.
         "JOB_SHUTDOWN_GRACE": float(env.get("JOB_SHUTDOWN_GRACE", 25.0)),
+        # Seconds between two looks for due schedules (in every worker).
+        "SCHEDULE_POLL_INTERVAL": float(env.get("SCHEDULE_POLL_INTERVAL", 0.5)),
+        # A tick not fired within this many seconds was missed: skipped (or caught up once).
+        "SCHEDULE_MISFIRE_GRACE": float(env.get("SCHEDULE_MISFIRE_GRACE", 60.0)),
     }

@@ -36,7 +36,7 @@ def page(args: dict[str, Any], status: str | None = None) -> dict[str, Any]:
     # An admin's page spans users: no one user's version covers it, so it is not cached.
     key = None
     if not principal.is_admin:
-        filters = (status, args.get("type"), args.get("user_id"))
+        filters = (status, args.get("type"), args.get("user_id"), args.get("schedule_id"))
         key = caching.key(
             principal.id, "list", *filters, args["page"], args["per_page"], args["sort"]
         )
@@ -49,6 +49,8 @@ def page(args: dict[str, Any], status: str | None = None) -> dict[str, Any]:
             query = query.where(Job.type == args["type"])
         if args.get("user_id") is not None:
             query = query.where(Job.user_id == args["user_id"])
+        if args.get("schedule_id"):
+            query = query.where(Job.schedule_id == args["schedule_id"])
         query = query.order_by(*order_by(Job, args["sort"]))
         envelope = paginate(db.session, query, args["page"], args["per_page"])
         envelope["items"] = [rendering.keep(job) for job in envelope["items"]]

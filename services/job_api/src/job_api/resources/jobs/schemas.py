@@ -30,19 +30,34 @@ MAX_USER_ID = 2**31 - 1
 would overflow the driver (a 500) instead of being refused."""
 
 
-class SubmitSchema(ma.Schema):
-    """One job to submit."""
+class JobFieldsSchema(ma.Schema):
+    """What a job is: its type, payload and handling (a schedule's jobs have them too)."""
 
     type = ma.fields.String(required=True, validate=validate.OneOf(TYPES))
     payload = ma.fields.Dict(required=True)
     priority = ma.fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    max_retries = ma.fields.Integer(load_default=3, validate=validate.Range(min=0, max=10))
+    timeout_seconds = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_TIMEOUT_SECONDS))
+    notify_email = ma.fields.Boolean(load_default=False)
+
+
+def attach_payload(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``data["payload"]`` for ``data["type"]`` into ``data["loaded"]``; a bad one
+    is a ``ValidationError`` under ``payload``."""
+    try:
+        data["loaded"] = load_payload(data["type"], data["payload"])
+    except ma.ValidationError as error:
+        raise ma.ValidationError({"payload": error.messages}) from None
+    return data
+
+
+class SubmitSchema(JobFieldsSchema):
+    """One job to submit."""
+
     delay_seconds = ma.fields.Integer(
         validate=validate.Range(min=0, max=int(MAX_DELAY.total_seconds()))
     )
     run_at = ma.fields.AwareDateTime(default_timezone=None)
-    max_retries = ma.fields.Integer(load_default=3, validate=validate.Range(min=0, max=10))
-    timeout_seconds = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_TIMEOUT_SECONDS))
-    notify_email = ma.fields.Boolean(load_default=False)
 
     @ma.validates_schema
     def _one_delay(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -53,10 +68,7 @@ class SubmitSchema(ma.Schema):
 
     @ma.post_load
     def _load_payload(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        try:
-            data["loaded"] = load_payload(data["type"], data["payload"])
-        except ma.ValidationError as error:
-            raise ma.ValidationError({"payload": error.messages}) from None
+        attach_payload(data)
         if "delay_seconds" in data:
             data["run_at"] = utcnow() + timedelta(seconds=data.pop("delay_seconds"))
         return data
@@ -131,6 +143,10 @@ class JobSchema(PlaceSchema):
     time_spent_seconds = ma.fields.Function(lambda job: job.time_spent())
     time_queued_seconds = ma.fields.Function(lambda job: job.time_queued())
     artifact = ma.fields.Function(lambda job: _ARTIFACT.dump(job) if job.artifact_name else None)
+    schedule_id = ma.fields.String(allow_none=True)
+    tick = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "The schedule's tick this job fired for."}
+    )
 
 
 class BatchResultSchema(ma.Schema):
@@ -143,6 +159,9 @@ class JobListArgs(list_args_schema(SORT_FIELDS, "-created_at", name="JobListBase
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     type = ma.fields.String(validate=validate.OneOf(TYPES))
     user_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_USER_ID))
+    schedule_id = ma.fields.String(
+        validate=validate.Regexp(r"^[0-9a-f-]{36}$", error="Must be a schedule id.")
+    )
 
 
 JobPageSchema = page_schema(JobSchema, "JobPage")

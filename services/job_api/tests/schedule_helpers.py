@@ -1,0 +1,46 @@
+"""Builders and firing helpers shared by the schedule tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from conveyor_shared.jobs.models import Job
+from conveyor_shared.redis_client import get_redis
+from conveyor_shared.schedules.firing import Fired, fire_due
+from job_api.extensions import db
+
+
+def every(seconds: int = 60, **fields: Any) -> dict[str, Any]:
+    """A schedule of a zero-second timed job every ``seconds``."""
+    body: dict[str, Any] = {
+        "name": "tick",
+        "type": "timed",
+        "payload": {"duration_seconds": 0},
+        "interval_seconds": seconds,
+    }
+    body.update(fields)
+    return body
+
+
+def fire(app: Flask, now: datetime, grace: float = 60.0) -> Fired:
+    """Run one firing pass of the shared code at ``now``, as a worker's thread does."""
+    with app.app_context():
+        return fire_due(lambda: db.session, get_redis(), grace=grace, now=now)
+
+
+def jobs_of(app: Flask, schedule_id: str) -> list[Job]:
+    """The jobs a schedule created, by tick."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Job).where(Job.schedule_id == schedule_id).order_by(Job.tick)
+        ).all()
+        db.session.close()
+        return list(rows)
+
+
+def parse(moment: str) -> datetime:
+    return datetime.fromisoformat(moment)
