@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,9 +32,7 @@ def test_daily_0230_runs_once_on_the_spring_forward_day_right_after_the_gap() ->
     cadence = Cadence(cron="30 2 * * *", timezone="Europe/Berlin")
     begin, end = local_day(2026, 3, 29)  # 02:00 CET becomes 03:00 CEST
     found = ticks(cadence, begin, end)
-    assert [tick.astimezone(BERLIN).isoformat() for tick in found] == [
-        "2026-03-29T03:00:00+02:00"
-    ]
+    assert [tick.astimezone(BERLIN).isoformat() for tick in found] == ["2026-03-29T03:00:00+02:00"]
 
 
 def test_daily_0230_runs_once_on_the_fall_back_day_on_the_first_pass() -> None:
@@ -61,7 +60,7 @@ def test_six_fields_tick_every_two_seconds_across_the_fall_back_change() -> None
     cadence = Cadence(cron="*/2 * * * * *", timezone="Europe/Berlin")
     change = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
     found = ticks(cadence, change - timedelta(seconds=10), change + timedelta(seconds=10))
-    gaps = {(b - a).total_seconds() for a, b in zip(found, found[1:], strict=False)}
+    gaps = {(b - a).total_seconds() for a, b in pairwise(found)}
     assert len(found) == 10 and gaps == {2.0}
 
 

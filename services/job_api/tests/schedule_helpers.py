@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 from datetime import datetime
 from typing import Any
 
@@ -44,3 +46,19 @@ def jobs_of(app: Flask, schedule_id: str) -> list[Job]:
 
 def parse(moment: str) -> datetime:
     return datetime.fromisoformat(moment)
+
+
+def call(port: int, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+    """One JSON request to a job-api process on 127.0.0.1:``port``; the status and body."""
+    headers = {"Authorization": f"Bearer {token}"}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body), "application/json"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=data, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+    finally:
+        connection.close()
+    return response.status, json.loads(raw) if raw else None
