@@ -35,7 +35,7 @@ DEFAULTS = {
 
 ROUTES = {
     "user_service": ("/api/users", "/api/auth/", "/docs/users"),
-    "job_api": ("/api/jobs", "/api/queue", "/api/events", "/docs/jobs"),
+    "job_api": ("/api/jobs", "/api/queue", "/api/events", "/api/schedules", "/docs/jobs"),
     "rq_dashboard": ("/admin/rq",),
 }
 """Path prefixes each app serves behind the gateway (mirrors infra/nginx)."""

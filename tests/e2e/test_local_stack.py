@@ -259,7 +259,19 @@ def test_an_email_job_is_sent_through_the_notifier(stack: LocalStack) -> None:
 
 def test_jobs_openapi_is_served(stack: LocalStack) -> None:
     spec = http("GET", f"{stack.url}/docs/jobs/openapi.json").json()
-    assert {"/api/jobs", "/api/queue", "/api/events"} <= set(spec["paths"])
+    assert {"/api/jobs", "/api/queue", "/api/events", "/api/schedules"} <= set(spec["paths"])
+
+
+def test_a_schedule_fires_completed_jobs_through_the_gateway(stack: LocalStack) -> None:
+    _, auth = new_user(stack)
+    body = {"name": "e2e", "type": "timed", "payload": {"duration_seconds": 0},
+            "interval_seconds": 1}  # fmt: skip
+    created = http("POST", f"{stack.url}/api/schedules", body, headers=auth)
+    assert created.status == 201, created.body
+    url = f"{stack.url}/api/jobs?status=completed&schedule_id={created.json()['id']}"
+    poll(lambda: http("GET", url, headers=auth).json()["total"] >= 2, 60)
+    gone = http("DELETE", f"{stack.url}/api/schedules/{created.json()['id']}", headers=auth)
+    assert gone.status == 204
 
 
 def test_events_stream_through_the_gateway(stack: LocalStack, token: str) -> None:
