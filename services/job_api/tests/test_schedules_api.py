@@ -208,3 +208,14 @@ def test_the_per_user_limit_is_a_409(app: Flask, client: FlaskClient, auth: Auth
 def test_the_jobs_schedule_filter_must_look_like_an_id(client: FlaskClient, auth: Auth) -> None:
     response = client.get("/api/jobs?schedule_id=" + "x" * 40, headers=auth(1))
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "field", [{"user_id": 2}, {"next_run_at": "2030-01-01T00:00:00Z"}, {"fires": 9}, {"id": "x"}]
+)
+def test_server_fields_cannot_be_set(
+    client: FlaskClient, auth: Auth, field: dict[str, object]
+) -> None:
+    response = client.post("/api/schedules", json=every(**field), headers=auth(1))
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == set(field)
