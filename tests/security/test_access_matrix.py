@@ -12,6 +12,7 @@ from flask import Flask
 from .world import PASSWORD, ROLES, World
 
 TIMED = {"type": "timed", "payload": {"duration_seconds": 1}}
+HOURLY = {"name": "hourly", **TIMED, "interval_seconds": 3600}
 
 # (method, path, body, statuses for anonymous, owner, other, admin). Paths name the owner's
 # objects: {owner_id}, {queued}, {failed}, {completed} (see conftest.world).
@@ -40,6 +41,12 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int]]] = [
     ("GET", "/api/queue", None, (401, 200, 200, 200)),
     ("POST", "/api/events/token", None, (401, 200, 200, 200)),
     ("GET", "/api/events", None, (401, 200, 200, 200)),
+    ("GET", "/api/schedules", None, (401, 200, 200, 200)),
+    ("POST", "/api/schedules", HOURLY, (401, 201, 201, 201)),
+    ("GET", "/api/schedules/{schedule}", None, (401, 200, 404, 200)),
+    ("PATCH", "/api/schedules/{schedule}", {"name": "renamed"}, (401, 200, 404, 200)),
+    ("POST", "/api/schedules/{schedule}/run", None, (401, 201, 404, 201)),
+    ("DELETE", "/api/schedules/{schedule}", None, (401, 204, 404, 204)),
 ]  # fmt: skip
 
 CASES = [
@@ -84,6 +91,7 @@ def _as_rule(path: str) -> str:
         .replace("{failed}", "<string:job_id>")
         .replace("{completed}", "<string:job_id>")
         .replace("/status/queued", "/status/<string:status>")
+        .replace("{schedule}", "<string:schedule_id>")
     )
 
 
@@ -121,6 +129,7 @@ def test_the_owners_objects_are_unchanged_after_the_other_users_attempts(world: 
     states = {name: world.call("owner", "GET", f"/api/jobs/{{{name}}}").get_json()["status"]
               for name in ("queued", "failed", "completed")}  # fmt: skip
     assert states == {"queued": "queued", "failed": "failed", "completed": "completed"}
+    assert world.call("owner", "GET", "/api/schedules/{schedule}").get_json()["name"] == "hourly"
     result = world.call("owner", "GET", "/api/jobs/{completed}/result")
     assert (result.status_code, result.get_data()) == (200, b"id,status\n")
     result.close()

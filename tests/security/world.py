@@ -1,6 +1,6 @@
 """The security suite's world: user-service and job-api side by side on real Redis and a
 real database per service, and a small world of three signed-in users (owner, other,
-admin) whose owner holds one job in each state the routes act on."""
+admin) whose owner holds one job in each state the routes act on, and a schedule."""
 
 from __future__ import annotations
 
@@ -128,5 +128,9 @@ def world(apps: tuple[Flask, Flask]) -> World:
     _end(jobs_app, world.ids["failed"], "failed")
     world.ids["completed"] = _submit(world)
     _end(jobs_app, world.ids["completed"], "completed", artifact=b"id,status\n")
+    hourly = {"name": "hourly", "type": "timed", "payload": {"duration_seconds": 1},
+              "interval_seconds": 3600}  # fmt: skip
+    created = world.jobs.post("/api/schedules", json=hourly, headers=world.headers("owner"))
+    world.ids["schedule"] = created.get_json()["id"]
     world.ids["missing"] = str(uuid.uuid4())
     return world

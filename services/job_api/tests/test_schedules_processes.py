@@ -10,17 +10,13 @@ from pathlib import Path
 
 import pytest
 import redis
+from events.events_support import gunicorn_server
 from flask import Flask
 from flask.testing import FlaskClient
 from schedule_helpers import call, every, jobs_of, parse
 
 from conveyor_shared.jobs.models import Job, utcnow
 from conveyor_shared.jobs.testing import WorkerFleet, wait_for
-
-try:
-    from . import events_support as support
-except ImportError:
-    import events_support as support  # type: ignore[no-redef]
 
 Auth = Callable[..., dict[str, str]]
 
@@ -41,8 +37,8 @@ def test_one_second_interval_for_ten_seconds_gives_one_job_per_tick(
     (tmp_path / "api-1").mkdir()
     (tmp_path / "api-2").mkdir()
     with (
-        support.gunicorn_server(database, redis_url, jwt_keys[1], tmp_path / "api-1") as one,
-        support.gunicorn_server(database, redis_url, jwt_keys[1], tmp_path / "api-2") as two,
+        gunicorn_server(database, redis_url, jwt_keys[1], tmp_path / "api-1") as one,
+        gunicorn_server(database, redis_url, jwt_keys[1], tmp_path / "api-2") as two,
     ):
         status, schedule = call(one, "POST", "/api/schedules", token, every(1))
         assert status == 201
