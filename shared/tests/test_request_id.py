@@ -1,8 +1,9 @@
 import json
-import logging
 from typing import Any
 
 import pytest
+
+from conveyor_shared import logs
 
 
 def test_request_id_is_made_when_absent(client: Any) -> None:
@@ -29,8 +30,7 @@ def test_unsafe_request_id_is_replaced(client: Any, unsafe: str) -> None:
 def test_log_lines_are_json_with_request_id(app_factory: Any, tmp_path: Any) -> None:
     app = app_factory(LOG_DIR=str(tmp_path))
     app.test_client().get("/api/things/boom", headers={"X-Request-ID": "trace-9"})
-    for handler in logging.getLogger().handlers:
-        handler.flush()
+    logs.flush()
     lines = (tmp_path / "shared-test.log").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     failure = next(r for r in records if r["message"] == "unhandled exception")

@@ -8,7 +8,18 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from . import auth, errors, health, json_body, logs, metrics, redis_client, request_id, settings
+from . import (
+    access_log,
+    auth,
+    errors,
+    health,
+    json_body,
+    logs,
+    metrics,
+    redis_client,
+    request_id,
+    settings,
+)
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -28,7 +39,8 @@ def make_app(
     config: Mapping[str, Any] | None,
     database: str | None = None,
 ) -> Flask:
-    """Create a Flask app with settings, logging, request ids, Redis, auth, errors and health.
+    """Create a Flask app with settings, logging (an access line per request), request ids,
+    Redis, auth, errors and health.
 
     ``config`` overrides what the environment says; tests pass their own mapping here.
     """
@@ -38,6 +50,7 @@ def make_app(
     app.config.update(config or {})
     logs.configure(service, app.config["LOG_LEVEL"], app.config.get("LOG_DIR"))
     request_id.init_app(app)
+    access_log.init_app(app)
     metrics.init_app(app)
     redis_client.init_app(app)
     auth.init_app(app)

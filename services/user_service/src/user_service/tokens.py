@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
+from conveyor_shared.logs import user_id_var
 from conveyor_shared.redis_client import get_redis
 
 from . import revocations
@@ -40,6 +41,7 @@ def issue_pair(user: User, sid: str | None = None) -> dict[str, Any]:
     """Sign a new access/refresh pair for ``user`` in session ``sid`` (a new one if None)."""
     sid = sid or uuid.uuid4().hex
     identity = str(user.id)
+    user_id_var.set(identity)  # the request's access line names who logged in
     # email and username let job-api address job emails without calling this service.
     claims = {"role": user.role, "tier": user.tier, "sid": sid, "email": user.email,
               "username": user.username}  # fmt: skip

@@ -10,6 +10,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import Principal, current_principal
+from conveyor_shared.logs import user_id_var
 
 from ... import accounts, caching
 from ...exceptions import NotFound
@@ -41,6 +42,7 @@ class Users(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Sign up"""
         user = accounts.create_user(data["username"], data["email"], data["password"])
+        user_id_var.set(str(user.id))  # the request's access line names the new user
         location = url_for("users.User", user_id=user.id)
         return user.to_dict(), 201, {"Location": location}
 
