@@ -18,6 +18,7 @@ from contextlib import suppress
 from typing import Any
 
 from rq import get_current_job
+from rq.job import Job
 
 from conveyor_shared import logs
 
@@ -49,11 +50,30 @@ def deliver(
     except PermanentDeliveryError:
         if job is not None:
             job.retries_left = 0  # read by the worker when it handles this failure
-        log.exception("email %s to %s cannot be delivered", key, to)
+        log.exception("email %s to %s cannot be delivered", key, to,
+                      extra={"event": "email.failed", "email_key": key})  # fmt: skip
+        raise
+    except Exception as error:
+        _log_retry(key, template, job, error)
         raise
     finally:
         for var, token in reversed(tokens):
             var.reset(token)
+
+
+def _log_retry(key: str, template: str, job: Job | None, error: Exception) -> None:
+    """Say that a delivery failed and when RQ tries it again (or that it gives up)."""
+    retrying = job is not None and job.should_retry
+    log.warning(
+        "email %s not sent (%s); %s", key, error,
+        f"retrying in {job.get_retry_interval()}s" if job is not None and retrying else "giving up",
+        extra={
+            "event": "email.retry" if retrying else "email.failed",
+            "email_key": key, "template": template, "error": f"{type(error).__name__}: {error}",
+            "retry_in_seconds": job.get_retry_interval() if job is not None and retrying else None,
+            "retries_left": job.retries_left if job is not None else None,
+        },
+    )  # fmt: skip
 
 
 def _text(value: object) -> str | None:
@@ -117,6 +137,7 @@ def _deliver(key: str, to: str, template: str, context: dict[str, Any]) -> str:
         to,
         template,
         claim.attempts,
-        extra={"email_key": key, "message_id": msgid},
-    )
+        extra={"event": "email.sent", "email_key": key, "template": template,
+               "attempt": claim.attempts, "message_id": msgid},
+    )  # fmt: skip
     return "sent"

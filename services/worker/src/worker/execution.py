@@ -31,9 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conveyor_shared import events as streams
 from conveyor_shared.fair import execute_pipeline
-from conveyor_shared.jobs import backoff, dispatch, events, outbox, store
+from conveyor_shared.jobs import backoff, dispatch, events, journal, outbox, store
 from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.status import CANCELED, COMPLETED, QUEUED, SCHEDULED
+from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
 from conveyor_shared.logs import job_id_var, request_id_var, user_id_var
 
 from . import handlers, runtime
@@ -57,6 +57,8 @@ class Attempt:
     """What the handler raised (re-raised to RQ by :func:`run`)."""
     ran: float = 0.0
     """Seconds in the handler, less progress bookkeeping: what the owner is charged."""
+    retry_in: float | None = None
+    """Seconds until the retry of a failed attempt, if it is retried."""
 
 
 EndHook = Callable[[Any, Attempt], None]
@@ -109,6 +111,7 @@ def attempt(
         return done
     tokens = (job_id_var.set(job.id), user_id_var.set(str(job.user_id)),
               request_id_var.set(job.request_id))  # fmt: skip
+    journal.record("job.started", job)
     monitor = rt.monitor
     context = JobContext(rt, job)
 
@@ -154,11 +157,11 @@ def attempt(
         done.error = error
         _discard_connections(rt)
         _announce_start(monitor)
-        done.status = _failed(rt, context, str(error))
+        done.status, done.retry_in = _failed(rt, context, str(error))
     except Exception as error:
         done.error = error
         _announce_start(monitor)
-        done.status = _failed(rt, context, f"{type(error).__name__}: {error}")
+        done.status, done.retry_in = _failed(rt, context, _describe(error))
     finally:
         pipe = rt.redis.pipeline(transaction=False)
         if monitor is not None:
@@ -168,12 +171,41 @@ def attempt(
         if on_end is not None:
             on_end(pipe, done)
         _send(rt, pipe)
+        _journal(job, context, done)
         job_id_var.reset(tokens[0])
         user_id_var.reset(tokens[1])
         request_id_var.reset(tokens[2])
     if ended is not None and ended.email_owed:
         _notify(rt, ended)
     return done
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+_ENDINGS = {COMPLETED: "job.completed", CANCELED: "job.canceled", QUEUED: "job.requeued",
+            SCHEDULED: "job.retried", FAILED: "job.failed"}  # fmt: skip
+"""The journal event of each way an attempt can end (a timeout is ``job.timed_out``)."""
+
+
+def _journal(job: Job, context: JobContext, done: Attempt) -> None:
+    """Log how the attempt ended (nothing if the run was no longer current)."""
+    if done.status is None:
+        return
+    timed_out = isinstance(done.error, JobTimedOut)
+    event = "job.timed_out" if timed_out else _ENDINGS.get(done.status, "job.ended")
+    fields: dict[str, Any] = {}
+    if done.status in (FAILED, SCHEDULED) and done.error is not None:
+        fields["error"] = str(done.error) if timed_out else _describe(done.error)
+    if done.retry_in is not None:
+        fields["retry_in_seconds"] = round(done.retry_in, 3)
+    bad = done.status == FAILED or timed_out
+    journal.record(
+        event, job, level=logging.WARNING if bad else logging.INFO,
+        attempt_seconds=context.run_seconds, status=done.status,
+        run_seconds=round((job.run_seconds or 0.0) + context.run_seconds, 3), **fields,
+    )  # fmt: skip
 
 
 def _discard_connections(rt: Runtime) -> None:
@@ -233,14 +265,15 @@ def _completed(rt: Runtime, context: JobContext, outcome: Outcome) -> Job | None
     return done
 
 
-def _failed(rt: Runtime, context: JobContext, error: str) -> str | None:
+def _failed(rt: Runtime, context: JobContext, error: str) -> tuple[str | None, float | None]:
+    """Record a failed attempt; return the new status and the retry's delay, if any."""
     now = utcnow()
     base = float(rt.config["JOB_RETRY_BASE_SECONDS"])
     cap = float(rt.config["JOB_RETRY_MAX_SECONDS"])
     with rt.sessions() as session:
         job = store.fetch(session, context.job_id)
         if job is None:
-            return None
+            return None, None
         retry_in = None
         if store.retries_left(job) and not job.cancel_requested:
             retry_in = backoff.retry_delay(job.attempts - job.retry_floor, base, cap)
@@ -249,14 +282,13 @@ def _failed(rt: Runtime, context: JobContext, error: str) -> str | None:
             now=now, retry_in=retry_in,
         )  # fmt: skip
         session.commit()
-    logger.warning("job attempt failed", extra={"error": error, "status": status})
     if status == SCHEDULED and retry_in is not None:
         due = now + timedelta(seconds=retry_in)
         with _after_commit("schedule the retry"):
             dispatch.schedule_releases(rt.redis, [(context.job_id, due)])
     if status is not None:
         _announce(rt, context.job_id)
-    return status
+    return status, retry_in if status == SCHEDULED else None
 
 
 def _stopped(rt: Runtime, context: JobContext) -> bool:

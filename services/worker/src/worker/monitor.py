@@ -9,6 +9,8 @@
   cancel key job-api sets), or when a shutdown outlives its grace period: it stores the
   exception to raise and sends the process ``SIGUSR1``, whose handler (main thread)
   raises it inside the job; a job blocked in C code gets it when it returns to Python;
+- beats for the worker every quarter lease, busy or idle (:mod:`.presence`), so RQ's
+  registry shows it alive, and a dead one drops out at the next sweep;
 - every ``JOB_SWEEP_INTERVAL`` runs the reconciler, in one worker at a time (Redis lock),
   and every ``FAIR_SWEEP_EVERY`` sweeps the fair dispatcher's own repair: users whose lines
   hold jobs pushed behind its back (an admin's requeue in rq-dashboard) are made eligible,
@@ -29,11 +31,12 @@ from types import FrameType
 from typing import Any
 
 from conveyor_shared.fair import Dispatcher
-from conveyor_shared.jobs.keys import CANCEL_KEY, LEASE_KEY, SWEEP_LOCK_KEY
+from conveyor_shared.jobs.keys import CANCEL_KEY, CONTROL_QUEUE, LEASE_KEY, SWEEP_LOCK_KEY
 from conveyor_shared.jobs.reconcile import reconcile
 from conveyor_shared.jobs.settings import MAX_TIMEOUT_SECONDS
 
 from .exceptions import Interrupt, JobStopped, JobTimedOut, WorkerShutdown
+from .presence import Presence, drop_dead
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -81,6 +84,9 @@ class Monitor(threading.Thread):
         self._next_renewal = 0.0
         self._next_sweep = 0.0
         self._sweeps = 0
+        self.presence: Presence | None = None
+        """The worker's beat, once it is registered with RQ (``None`` before and after)."""
+        self._next_beat = 0.0
 
     # -- main thread -------------------------------------------------------------------
     def install(self) -> None:
@@ -182,6 +188,10 @@ class Monitor(threading.Thread):
                 self._next_renewal = now + self.lease / 4
                 if self._renew(current):
                     self.interrupt(JobStopped("canceled"))
+        presence = self.presence
+        if presence is not None and now >= self._next_beat:
+            self._next_beat = now + self.lease / 4
+            presence.beat()
         if now >= self._next_sweep:
             self._next_sweep = now + self.sweep_interval
             self._sweep()
@@ -224,6 +234,7 @@ class Monitor(threading.Thread):
             self.runtime.sessions, self.runtime.redis, grace=self.grace, lease=self.lease,
             public_url=self.runtime.config["PUBLIC_URL"],
         )  # fmt: skip
+        drop_dead(self.runtime.redis, CONTROL_QUEUE)
         self._sweeps += 1
         if self._sweeps % FAIR_SWEEP_EVERY == 1:
             dispatcher = Dispatcher(self.runtime.redis, {})

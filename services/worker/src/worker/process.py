@@ -37,6 +37,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
@@ -49,12 +50,13 @@ from rq.worker import WorkerStatus
 
 from conveyor_shared.fair import Dispatcher, FairQueue, Pick
 from conveyor_shared.jobs import dispatch
-from conveyor_shared.jobs.status import COMPLETED, FAILED, QUEUED, SCHEDULED
+from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
 
 from . import execution, rq_record
 from .exceptions import JobStopped
 from .firing import Firing
 from .monitor import Monitor
+from .presence import Presence, register
 from .runtime import Runtime
 from .source import Found, JobSource
 
@@ -63,9 +65,6 @@ SCHEDULER_STOP_TIMEOUT = 3.0
 
 REDIS_RETRY_MAX = 30.0
 """Longest pause between attempts to reach a Redis that is down."""
-
-HEARTBEAT_INTERVAL = 5.0
-"""Seconds between two of RQ's worker heartbeats (its worker TTL is minutes)."""
 
 SUSPENSION_CHECK_INTERVAL = 1.0
 """Seconds between two looks at ``rq suspend``'s flag (RQ looks before every job)."""
@@ -111,7 +110,6 @@ class ConveyorWorker(SimpleWorker):
     """One job at a time, in this process, watched by a :class:`Monitor`."""
 
     queue_class = FairQueue
-    _next_heartbeat = 0.0
     _next_suspension_check = 0.0
     monitor: Monitor
     shutdown_grace: float
@@ -186,6 +184,7 @@ class ConveyorWorker(SimpleWorker):
                 dispatcher.release(pick.job_id, pipe)
                 rq_record.discarded(pipe, pick.job_id)
                 return
+            self._count(pipe, done)
             if done.status == COMPLETED:
                 rq_record.finished(pipe, pick.queue_name, pick.job_id)
             elif done.status not in (FAILED, SCHEDULED):
@@ -201,13 +200,40 @@ class ConveyorWorker(SimpleWorker):
         if done.status in (FAILED, SCHEDULED):
             rq_record.failed(self.connection, pick.queue_name, pick.job_id, repr(done.error))
 
-    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
-        """RQ's worker heartbeat, at most every :data:`HEARTBEAT_INTERVAL` unless asked with
-        an explicit timeout or pipeline (RQ's own job bookkeeping does)."""
-        now = time.monotonic()
-        if timeout is None and pipeline is None and now < self._next_heartbeat:
+    def _count(self, pipe: Any, done: execution.Attempt) -> None:
+        """Queue on ``pipe`` RQ's per-worker counts for a run that happened, as RQ bumps
+        them (a stopped job counts as failed there too): what ``rq info`` shows."""
+        if done.status == COMPLETED:
+            self.increment_successful_job_count(pipe)
+        elif done.status in (FAILED, SCHEDULED, CANCELED):
+            self.increment_failed_job_count(pipe)
+        else:
             return
-        self._next_heartbeat = now + HEARTBEAT_INTERVAL
+        self.increment_total_working_time(timedelta(seconds=done.ran), pipe)
+
+    def register_birth(self) -> None:
+        """Register with RQ, then beat from the monitor thread (see :mod:`.presence`)."""
+        super().register_birth()
+        with self.connection.pipeline() as pipe:
+            register(self, pipe)  # its queue too, through which `rq info` lists it
+            pipe.execute()
+        presence = Presence(self, self.monitor.lease)
+        presence.beat()
+        self.monitor.presence = presence
+
+    def register_death(self) -> None:
+        """Stop beating, then leave RQ's registry (SIGTERM and SIGINT end here)."""
+        presence, self.monitor.presence = self.monitor.presence, None
+        if presence is not None:
+            presence.leave()
+        super().register_death()
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        """RQ's worker heartbeat when RQ's own job bookkeeping asks for one (an explicit
+        timeout or pipeline); otherwise the monitor thread beats (:mod:`.presence`), busy
+        or idle, until the worker is registered."""
+        if timeout is None and pipeline is None and self.monitor.presence is not None:
+            return
         if timeout is not None or pipeline is not None:
             super().heartbeat(timeout, pipeline)  # part of RQ's bookkeeping: errors are its
             return

@@ -11,7 +11,7 @@ import redis
 from rq import Queue
 
 from .queue import PRIORITIES, QUEUE_NAME_PREFIX, parse_queue_name
-from .scripts import ACTIVATE, FINISH, PICK, POSITION, PREFIX, TIER
+from .scripts import ACTIVATE, FINISH, FORGET, PICK, POSITION, PREFIX, TIER
 
 DEFAULT_COST = 1.0
 """Seconds of worker time charged for a user's job before any of their jobs has finished."""
@@ -93,7 +93,7 @@ class Dispatcher:
         a job from it comes back with no ``user_id`` and no charge. The pick restores this
         dispatcher's tier weights if Redis has none (it restarted without persistence)."""
         args = [PREFIX, Queue.redis_queue_namespace_prefix, time.time(), DEFAULT_COST]
-        args += [worker_name, first, *self._weight_args]
+        args += [worker_name, first, Queue.redis_queues_keys, *self._weight_args]
         found = PICK(keys=[], args=args, client=self.connection)
         if not found:
             return None
@@ -149,19 +149,27 @@ class Dispatcher:
         """Activate users whose queues hold jobs pushed without activation; return how many.
 
         RQ's scheduler re-enqueues delayed jobs through a plain ``rq.Queue``: this sweep
-        makes them dispatchable. It walks RQ's own set of queues in bounded batches.
+        makes them dispatchable. It walks RQ's own set of queues in bounded batches, and
+        takes the empty per-user queues out of it (a pick does so for the lines it empties;
+        this catches lines emptied otherwise, such as by a cancel).
         """
         activated = 0
         prefix = Queue.redis_queue_namespace_prefix
         pattern = f"{prefix}{QUEUE_NAME_PREFIX}*"
         active = f"{PREFIX}active"
+        empty: list[str] = []
         for key in self.connection.sscan_iter(Queue.redis_queues_keys, match=pattern, count=batch):
             owner = parse_queue_name(_text(key)[len(prefix) :])
-            if owner is None or self.connection.zscore(active, owner[0]) is not None:
+            if owner is None:
                 continue
-            if self.connection.llen(key):
+            if not self.connection.llen(key):
+                empty.append(_text(key))
+            elif self.connection.zscore(active, owner[0]) is None:
                 self.activate(owner[0])
                 activated += 1
+        for start in range(0, len(empty), batch):
+            FORGET(keys=[], args=[Queue.redis_queues_keys, *empty[start : start + batch]],
+                   client=self.connection)  # fmt: skip
         return activated
 
     def backlog(self, user_id: int | str) -> int:

@@ -63,5 +63,6 @@ def execute(connection: Any, pipeline: Pipeline, raise_on_error: bool = True) ->
 ACTIVATE = LuaScript("activate")
 PICK = LuaScript("pick")
 FINISH = LuaScript("finish")
+FORGET = LuaScript("forget")
 POSITION = LuaScript("position")
 TIER = LuaScript("tier")

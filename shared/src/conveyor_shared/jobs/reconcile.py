@@ -35,7 +35,7 @@ from sqlalchemy import delete, select, update
 
 from ..fair import CLAIMED_KEY
 from ..schedules.models import Schedule
-from . import dispatch, events, outbox, store
+from . import dispatch, events, journal, outbox, store
 from .keys import CANCEL_KEY, DELETED_USERS_KEY, LEASE_KEY
 from .models import Job, new_id, utcnow
 from .status import QUEUED, RUNNING, SCHEDULED
@@ -175,9 +175,11 @@ def _recover_lost(
         return []
     recovered = []
     for job in unleased:
-        logger.warning("job lost its worker", extra={"job": job.id, "worker": job.worker_name})
+        lost_worker = job.worker_name  # the recovered row (the same object) names none
         changed = store.recover(session, job, now)
         if changed is not None:
+            journal.record("job.recovered", changed, level=logging.WARNING,
+                           lost_worker=lost_worker)  # fmt: skip
             recovered.append(changed)
             report.recovered.append(changed.id)
     return recovered

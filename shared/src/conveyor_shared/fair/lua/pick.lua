@@ -1,15 +1,18 @@
 -- Stride scheduling: take the next job of the active user with the lowest virtual pass (the
 -- worker time they have had, divided by their weight; the score in the active set). The
 -- pop, the charge and the claim are one atomic step, whatever the number of workers.
--- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name[, first queue
---       [, tier, weight, tier, weight, ...]]
+-- A line this leaves empty leaves RQ's set of queues too (what `rq info` and rq-dashboard
+-- list): an RQ enqueue adds it back in the transaction that pushes its next job.
+-- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name, first queue
+--       ('' for none), RQ's set of queues[, tier, weight, tier, weight, ...]
 -- Returns {job_id, queue_name, user_id, charged_cost} or nil when nothing is queued.
 local P, QP, now, default_cost, worker = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local QUEUES = ARGV[7]
 -- The tier weights, from the worker's settings: written back if Redis lost them (a restart
 -- without persistence), or every tier would weigh 1 until a worker restarted. A user rated
 -- at weight 1 meanwhile gets the right rate at their next finish (finish.lua).
-if #ARGV > 6 and redis.call('EXISTS', P .. 'weights') == 0 then
-  redis.call('HSET', P .. 'weights', unpack(ARGV, 7))
+if #ARGV > 7 and redis.call('EXISTS', P .. 'weights') == 0 then
+  redis.call('HSET', P .. 'weights', unpack(ARGV, 8))
 end
 -- A queue read before every user's line (the control queue, whose tiny jobs move others),
 -- in the same round trip; its jobs belong to no user and are not charged.
@@ -76,15 +79,19 @@ for _ = 1, 64 do
   if not uid then return nil end
   local ukey = P .. 'user:' .. uid
   local pass = tonumber(redis.call('HGET', ukey, 'pass') or '0')
-  local job_id, queue_name, left = false, nil, 0
+  local job_id, queue_name, left, empty = false, nil, 0, {}
   for _, priority in ipairs(priorities) do
     local name = 'user.' .. uid .. '.' .. priority
+    local length = 0
     if not job_id then
       job_id = redis.call('LPOP', QP .. name)
       if job_id then queue_name = name end
     end
-    if job_id then left = left + redis.call('LLEN', QP .. name) end
+    if job_id then length = redis.call('LLEN', QP .. name) end
+    left = left + length
+    if length == 0 then empty[#empty + 1] = QP .. name end
   end
+  if #empty > 0 then redis.call('SREM', QUEUES, unpack(empty)) end
   if job_id then
     local tier = redis.call('HGET', ukey, 'tier') or 'free'
     local weight = tonumber(redis.call('HGET', P .. 'weights', tier) or '1')
