@@ -61,6 +61,7 @@ bench: install ## Conveyor vs RQ, Celery, BullMQ (bench/README.md); writes var/r
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -c $(VENV)/.bench-pins.txt \
 		-r bench/requirements.txt
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.logging_cost  # INFO vs WARNING on (a) and (b): var/reports/logging-cost.json
 
 soak: install ## Fault and load suites at full size (tests/soak); writes var/reports/soak.md
 	cd tests && SOAK_SCALE=full SOAK_REPORT_DIR=$(CURDIR)/var/reports \

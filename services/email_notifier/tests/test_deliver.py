@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import redis
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
-from conveyor_shared import notifications
+from conveyor_shared import logs, notifications
 from email_notifier.exceptions import DeliveryInProgress
 from email_notifier.ledger import SENT, Ledger
 
@@ -164,3 +165,41 @@ def test_released_claim_can_be_taken_over_once(ledger: Ledger) -> None:
         ledger.claim("k", recipient="a@b.test", template="t", message_id="<m>", lease_seconds=1)
         is None
     )
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path) -> Path:
+    """The notifier's log file, at INFO, as ``python -m email_notifier`` configures it."""
+    directory = tmp_path / "log"
+    logs.configure("email-notifier", "INFO", str(directory))
+    return directory
+
+
+def _email_lines(log_dir: Path) -> list[dict[str, Any]]:
+    logs.flush()
+    text = (log_dir / "email-notifier.log").read_text()
+    records = [json.loads(line) for line in text.splitlines()]
+    return [r for r in records if str(r.get("event", "")).startswith("email.")]
+
+
+def test_a_send_is_one_line_with_the_request_and_user(
+    connection: redis.Redis, start_smtp: Callable[..., Any], log_dir: Path
+) -> None:
+    start_smtp()
+    welcome(connection)
+    work(connection)
+    [line] = _email_lines(log_dir)
+    assert (line["event"], line["email_key"], line["attempt"]) == ("email.sent", "welcome:7", 1)
+    assert (line["request_id"], line["user_id"]) == ("req-1", "7")
+    assert line["service"] == "email-notifier"
+
+
+def test_a_failed_attempt_is_one_retry_line_with_its_delay(
+    connection: redis.Redis, log_dir: Path
+) -> None:
+    welcome(connection)  # nothing listens on the SMTP port
+    work(connection)
+    [line] = _email_lines(log_dir)
+    assert (line["event"], line["request_id"], line["level"]) == ("email.retry", "req-1", "WARNING")
+    assert line["retry_in_seconds"] == notifications.RETRY_INTERVALS[0]
+    assert line["error"].startswith(("ConnectionRefusedError", "SMTP", "OSError"))

@@ -51,7 +51,8 @@ def test_request_id_and_user_follow_a_job_from_access_line_to_worker_lines(
 
     def worker_lines() -> list[dict[str, Any]] | None:
         lines = [r for r in _json_lines(workers.logs()) if r.get("job_id") == job_id]
-        return lines if {"job.started", "job.completed"} <= {r.get("event") for r in lines} else None
+        events = {r.get("event") for r in lines}
+        return lines if {"job.started", "job.completed"} <= events else None
 
     lines = wait_for(worker_lines, what="the job's lines in the worker's output")
     for line in lines:

@@ -1,23 +1,25 @@
 """JSON-lines logging to stdout and a rotating file, tagged with request, user and job ids.
 
 Records leave the logging thread through a :class:`~logging.handlers.QueueHandler`: the
-request or job that logs pays for stamping the ids and one queue put, and a
-:class:`~logging.handlers.QueueListener` thread formats the JSON and writes stdout and the
-file. ``LOG_LEVEL=WARNING`` drops the per-request and per-job lines (they are ``INFO``)
-before any of that.
+request or job that logs pays for the record, the ids and one queue put; a
+:class:`~logging.handlers.QueueListener` thread formats each record once and writes it to
+stdout and the file, flushing both whenever it has emptied the queue (not per line).
+``LOG_LEVEL=WARNING`` drops the per-request and per-job lines (they are ``INFO``) before
+any of that.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import logging.handlers
 import queue
 import sys
+from contextlib import suppress
 from contextvars import ContextVar
 from pathlib import Path
-
-from pythonjsonlogger.json import JsonFormatter
+from typing import Any
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 """The id of the HTTP request (or of the request that created the running job)."""
@@ -35,6 +37,11 @@ LOG_FILE_BACKUPS = 5
 """How many rotated log files are kept."""
 
 _CONTEXT = (("request_id", request_id_var), ("user_id", user_id_var), ("job_id", job_id_var))
+
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message", "asctime", "taskName", "_json_line",
+}  # fmt: skip
+"""What every record carries: anything else on a record came in ``extra`` and is a field."""
 
 
 class ContextFilter(logging.Filter):
@@ -54,6 +61,33 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per record: ``time``, ``level``, ``name``, ``message``, then every
+    ``extra`` field. Built once per record, however many outputs write it (a rotating file
+    handler formats a record a second time to decide whether to roll over)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: str | None = record.__dict__.get("_json_line")
+        if line is not None:
+            return line
+        fields: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "name": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES:
+                fields[key] = value
+        if record.exc_info:
+            fields["exc_info"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            fields["stack_info"] = self.formatStack(record.stack_info)
+        line = json.dumps(fields, default=str)  # ASCII: a line's length is its size in bytes
+        record._json_line = line
+        return line
+
+
 class _Handoff(logging.handlers.QueueHandler):
     """Put records on an in-process queue as they are: the listener thread formats them.
 
@@ -64,7 +98,66 @@ class _Handoff(logging.handlers.QueueHandler):
         return record
 
 
-_listener: logging.handlers.QueueListener | None = None
+class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
+    """stdout, flushed by the listener once the queue is empty rather than per line."""
+
+    def flush(self) -> None:
+        """Deferred: see :meth:`flush_now`."""
+
+    def flush_now(self) -> None:
+        super().flush()
+
+
+class _File(logging.handlers.RotatingFileHandler):
+    """The rotating file, flushed like :class:`_Stdout`; it tracks its size itself (the base
+    class looks at the file system for every line)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS,
+                         encoding="utf-8")  # fmt: skip
+        self._size = path.stat().st_size
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        added = len(self.format(record)) + len(self.terminator)
+        if self._size and self._size + added >= self.maxBytes:
+            return True
+        self._size += added
+        return False
+
+    def doRollover(self) -> None:
+        super().doRollover()
+        self._size = 0
+
+    def flush(self) -> None:
+        """Deferred: see :meth:`flush_now`."""
+
+    def flush_now(self) -> None:
+        super().flush()
+
+
+def _flush_all(handlers: Any) -> None:
+    for handler in handlers:
+        # A stream closed under us (stdout at interpreter exit) must not end the writer.
+        with suppress(OSError, ValueError):
+            handler.flush_now()
+
+
+class _Listener(logging.handlers.QueueListener):
+    """Writes records in the background; flushes its outputs whenever the queue runs dry."""
+
+    def __init__(self, records: queue.SimpleQueue[Any], *handlers: logging.Handler) -> None:
+        super().__init__(records, *handlers)
+        self.records = records
+
+    def dequeue(self, block: bool) -> Any:
+        try:
+            return self.records.get_nowait()
+        except queue.Empty:
+            _flush_all(self.handlers)
+            return self.records.get(block)
+
+
+_listener: _Listener | None = None
 
 
 def _stop_listener() -> None:
@@ -73,30 +166,23 @@ def _stop_listener() -> None:
     listener, _listener = _listener, None
     if listener is not None:
         listener.stop()
+        _flush_all(listener.handlers)
         for handler in listener.handlers:
-            handler.close()
+            with suppress(OSError, ValueError):
+                handler.close()
 
 
 atexit.register(_stop_listener)
 
 
 def _outputs(service: str, log_dir: str | None) -> list[logging.Handler]:
-    formatter = JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s",
-        rename_fields={"levelname": "level", "asctime": "time"},
-        static_fields={},
-    )
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
+    handlers: list[logging.Handler] = [_Stdout(sys.stdout)]
     if log_dir:
         Path(log_dir).mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                Path(log_dir) / f"{service}.log",
-                maxBytes=LOG_FILE_BYTES,
-                backupCount=LOG_FILE_BACKUPS,
-                encoding="utf-8",
-            )
-        )
+        path = Path(log_dir) / f"{service}.log"
+        path.touch()
+        handlers.append(_File(path))
+    formatter = JsonLineFormatter()
     for handler in handlers:
         handler.setFormatter(formatter)
     return handlers
@@ -114,7 +200,9 @@ def configure(service: str, level: str = "INFO", log_dir: str | None = None) -> 
     handoff = _Handoff(records)
     handoff.addFilter(ContextFilter(service))
     handoff._conveyor = True  # type: ignore[attr-defined]
-    _listener = logging.handlers.QueueListener(records, *_outputs(service, log_dir))
+    # The lines name no thread or process: a record need not look them up.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    _listener = _Listener(records, *_outputs(service, log_dir))
     _listener.start()
     root.addHandler(handoff)
     root.setLevel(level)
@@ -125,4 +213,5 @@ def flush() -> None:
     listener = _listener
     if listener is not None:
         listener.stop()  # drains the queue up to its end marker
+        _flush_all(listener.handlers)
         listener.start()

@@ -21,6 +21,7 @@ import redis
 from rq import Worker
 from rq import worker_registration as registration
 from rq.utils import now, utcformat
+from rq.worker import BaseWorker
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def alive_key(name: str) -> str:
     return ALIVE_KEY.format(name=name)
 
 
-def register(worker: Worker, pipeline: Any) -> None:
+def register(worker: BaseWorker, pipeline: Any) -> None:
     """Queue on ``pipeline`` the worker's entries in RQ's registry, its queues included.
 
     ``rq info`` and rq-dashboard list workers through the queues they list: the job workers'
@@ -49,7 +50,7 @@ def register(worker: Worker, pipeline: Any) -> None:
 class Presence:
     """One worker's beat: its alive key and RQ's heartbeat, in one round trip."""
 
-    def __init__(self, worker: Worker, lease: float) -> None:
+    def __init__(self, worker: BaseWorker, lease: float) -> None:
         self.worker = worker
         self.lease_ms = max(int(lease * 1000), 100)
         self._lock = threading.Lock()
