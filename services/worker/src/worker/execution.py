@@ -74,6 +74,7 @@ def release(job_id: str) -> bool:
         session.commit()
     if job is None:
         return False
+    journal.record("job.released", job)  # a retry's (or a delayed job's) time has come
     with _after_commit("enqueue the released job"):
         dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
     events.publish(rt.redis, job)

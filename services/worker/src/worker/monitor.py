@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+import redis
+
 from conveyor_shared.fair import Dispatcher
 from conveyor_shared.jobs.keys import CANCEL_KEY, CONTROL_QUEUE, LEASE_KEY, SWEEP_LOCK_KEY
 from conveyor_shared.jobs.reconcile import reconcile
@@ -191,7 +193,10 @@ class Monitor(threading.Thread):
         presence = self.presence
         if presence is not None and now >= self._next_beat:
             self._next_beat = now + self.lease / 4
-            presence.beat()
+            try:
+                presence.beat()
+            except redis.RedisError as error:  # the next beat writes it all again
+                logger.warning("could not say the worker is alive", extra={"error": str(error)})
         if now >= self._next_sweep:
             self._next_sweep = now + self.sweep_interval
             self._sweep()

@@ -23,8 +23,10 @@ Jobs come from :class:`JobSource`: the control queue, then the fair dispatcher, 
 from the per-user RQ queues. A control job goes through RQ's own machinery. A picked run is
 taken straight to :func:`execution.attempt`, without RQ's per-job bookkeeping (what RQ
 still records of it: :mod:`rq_record`), and its worker time is charged to its owner in the
-run's last round trip. RQ's worker heartbeat and state writes happen when they change
-something, not several times per job: the monitor's lease is what proves a job alive.
+run's last round trip, with the worker's finished/failed counts that ``rq info`` shows.
+RQ's worker state writes happen when they change something, not several times per job; the
+worker's heartbeat comes from the monitor thread, busy or idle (:mod:`presence`), and the
+monitor's lease is what proves a job alive.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ job still ends where rq-dashboard looks for it: a completed run in its queue's f
 registry for ``RESULT_TTL``, a failed attempt in the failed registry; a run that did not
 happen (stale, canceled, handed back to the queue) is deleted. While it runs, the job hash
 names its worker, so RQ's stop-job command (``rq.command.send_stop_job_command``) works.
+The worker's own counts of finished and failed jobs are bumped by the worker, on the run's
+last round trip (``ConveyorWorker._count``).
 """
 
 from __future__ import annotations

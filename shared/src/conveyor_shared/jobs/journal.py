@@ -3,7 +3,8 @@
 Every line names the job, its owner, the request that submitted it, the attempt, and the
 job's time queued and running so far (``event`` says which change: ``job.started``,
 ``job.completed``, ``job.failed``, ``job.retried``, ``job.timed_out``, ``job.canceled``,
-``job.requeued``, ``job.recovered``). Routine changes are ``INFO``; a failure, a timeout
+``job.requeued``, ``job.recovered``, and ``job.released`` when a delayed job or a retry
+is due). Routine changes are ``INFO``; a failure, a timeout
 and a run lost with its worker are ``WARNING``. The ids go in explicitly (not only from the
 context): the sweep writes lines about jobs other than any it runs.
 """
