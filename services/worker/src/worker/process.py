@@ -71,6 +71,9 @@ REDIS_RETRY_MAX = 30.0
 SUSPENSION_CHECK_INTERVAL = 1.0
 """Seconds between two looks at ``rq suspend``'s flag (RQ looks before every job)."""
 
+PUBSUB_STOP_TIMEOUT = 1.0
+"""Seconds a stopping worker waits for its command channel's thread (see ``unsubscribe``)."""
+
 MIN_CHARGE = 0.005
 """Least worker time, in seconds, a dispatched job is charged: the few milliseconds of
 bookkeeping around each job are the platform's, but a flood of empty jobs still pays for
@@ -229,6 +232,18 @@ class ConveyorWorker(SimpleWorker):
         if presence is not None:
             presence.leave()
         super().register_death()
+
+    def unsubscribe(self) -> None:
+        """Stop listening for RQ's commands without waiting out the listener's sleep.
+
+        RQ unsubscribes, then waits for redis-py's pubsub thread with no bound; an
+        unsubscribed thread (redis-py 8) waits up to its whole 60 s sleep for a
+        subscription before it looks at its stop flag, so a SIGTERMed worker could take a
+        minute to exit. The flag is set and the wait bounded; the daemon thread ends with
+        the process (its socket with it)."""
+        thread = self.pubsub_thread
+        if thread is not None:
+            thread.stop(timeout=PUBSUB_STOP_TIMEOUT)
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ's worker heartbeat when RQ's own job bookkeeping asks for one (an explicit
