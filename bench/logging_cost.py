@@ -29,9 +29,12 @@ USER_ID = 301
 def _throughput(bench: Bench, level: str, rnd: int) -> float:
     env = {"LOG_LEVEL": level}
     with conveyor_runner.ConveyorStack(bench, f"log-a-{level}-{rnd}", env) as stack:
-        return conveyor_runner.throughput(
+        rate, traffic = conveyor_runner.throughput(
             stack, USER_ID, bench.config.jobs, 1, bench.config.run_timeout
         )
+        print(f"[logging-cost] (a) {level:<7} Redis per job: {traffic.round_trips:.2f} round "
+              f"trips, {traffic.commands:.2f} commands")  # fmt: skip
+        return rate
 
 
 def _submit_rate(bench: Bench, level: str, rnd: int) -> float:
