@@ -3,7 +3,8 @@
 Records leave the logging thread through a :class:`~logging.handlers.QueueHandler`: the
 request or job that logs pays for the record, the ids and one queue put; a
 :class:`~logging.handlers.QueueListener` thread formats each record once and writes it to
-stdout and the file, flushing both whenever it has emptied the queue (not per line).
+stdout and the file, in batches (it flushes and rests whenever it has emptied the queue),
+so a busy process does not wake it, nor switch threads, for every line.
 ``LOG_LEVEL=WARNING`` drops the per-request and per-job lines (they are ``INFO``) before
 any of that.
 """
@@ -16,6 +17,7 @@ import logging
 import logging.handlers
 import queue
 import sys
+import time
 from contextlib import suppress
 from contextvars import ContextVar
 from pathlib import Path
@@ -66,12 +68,24 @@ class JsonLineFormatter(logging.Formatter):
     ``extra`` field. Built once per record, however many outputs write it (a rotating file
     handler formats a record a second time to decide whether to roll over)."""
 
+    _second: tuple[int, str] = (-1, "")
+
+    def _time(self, created: float) -> str:
+        """``formatTime``'s text (local time, milliseconds), its seconds part made once a
+        second."""
+        whole = int(created)
+        second, text = self._second
+        if whole != second:
+            text = time.strftime(self.default_time_format, self.converter(whole))
+            self._second = (whole, text)
+        return f"{text},{int((created - whole) * 1000):03d}"
+
     def format(self, record: logging.LogRecord) -> str:
         line: str | None = record.__dict__.get("_json_line")
         if line is not None:
             return line
         fields: dict[str, Any] = {
-            "time": self.formatTime(record),
+            "time": self._time(record.created),
             "level": record.levelname,
             "name": record.name,
             "message": record.getMessage(),
@@ -142,8 +156,14 @@ def _flush_all(handlers: Any) -> None:
             handler.flush_now()
 
 
+WRITE_INTERVAL = 0.05
+"""Seconds the writer rests after emptying the queue: lines then go out in batches, and a
+busy worker or request wakes the writer thread once per batch instead of once per line."""
+
+
 class _Listener(logging.handlers.QueueListener):
-    """Writes records in the background; flushes its outputs whenever the queue runs dry."""
+    """Writes records in the background, in batches: when the queue runs dry it flushes its
+    outputs and rests :data:`WRITE_INTERVAL` before it waits for the next record."""
 
     def __init__(self, records: queue.SimpleQueue[Any], *handlers: logging.Handler) -> None:
         super().__init__(records, *handlers)
@@ -154,6 +174,7 @@ class _Listener(logging.handlers.QueueListener):
             return self.records.get_nowait()
         except queue.Empty:
             _flush_all(self.handlers)
+            time.sleep(WRITE_INTERVAL)  # a pause, not a wait for a condition: batches form
             return self.records.get(block)
 
 
