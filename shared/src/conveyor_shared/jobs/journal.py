@@ -46,5 +46,5 @@ def record(
     extra.update(fields)
     # makeRecord + handle: logger.log would also walk the stack for a file and line that the
     # lines do not show (a few microseconds a line, on every job's path).
-    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, event, None, None,
+    logger.handle(logger.makeRecord(logger.name, level, __file__, 0, event, (), None,
                                     extra=extra))  # fmt: skip
