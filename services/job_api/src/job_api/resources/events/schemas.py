@@ -18,7 +18,11 @@ class StreamArgsSchema(ma.Schema):
 
     token = ma.fields.String(metadata={"description": "A stream token (for EventSource)"})
     last_event_id = ma.fields.String(
-        metadata={"description": "Resume after this event id (the Last-Event-ID header wins)"}
+        metadata={
+            "description": "Resume after this event id (the Last-Event-ID header wins)",
+            # Each part of a Redis stream id is a 64-bit number: 19 digits always fit.
+            "pattern": "^[0-9]{1,19}-[0-9]{1,19}$",
+        }
     )
 
 
