@@ -58,7 +58,8 @@ class SchemaRulesPlugin(MarshmallowPlugin):
     schema: the rules between fields (``oneOf``, ``minProperties``) that no field can state,
     so that what the document calls valid is what the API accepts."""
 
-    def schema_helper(self, name: str, _: Any, schema: Any = None, **kwargs: Any) -> Any:
+    # apispec's own plugin already differs from its base class's signature; this keeps its.
+    def schema_helper(self, name: Any, _: Any, schema: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
         json_schema = super().schema_helper(name, _, schema=schema, **kwargs)
         rules = getattr(resolve_schema_instance(schema), "OPENAPI", None) if schema else None
         if json_schema is not None and rules:
@@ -120,8 +121,9 @@ class SingleValueProxy(MultiDictProxy):
     the first value, which would be to guess what the caller meant."""
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self.multiple_keys:
-            values = self.data.getlist(key)
+        getlist = getattr(self.data, "getlist", None)  # werkzeug's MultiDict has it
+        if key not in self.multiple_keys and getlist is not None:
+            values = getlist(key)
             if len(values) > 1:
                 return values
         return super().__getitem__(key)
