@@ -1,4 +1,5 @@
-"""Thin flask-smorest subclasses and the list envelope every collection uses."""
+"""Thin flask-smorest subclasses (errors documented as problem documents, strict argument
+parsing) and the list envelope every collection uses."""
 
 from __future__ import annotations
 
