@@ -26,7 +26,7 @@ from .redis_server import free_port
 PROBLEM_REF = "#/components/schemas/Problem"
 """Where the documents keep the problem schema (``api.ProblemSchema``)."""
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 3
 """Test cases per operation and phase: enough to meet every documented status and shape,
 few enough for ``make test`` (each run stays well under a minute on a shared 2-core host)."""
 
