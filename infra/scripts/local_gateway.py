@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Largest request body, as nginx's ``client_max_body_size 8m``."""
+
 
 def matches(path: str, prefix: str) -> bool:
     """Return whether ``path`` is ``prefix`` or lies below it."""
@@ -63,10 +66,17 @@ class PrefixRouter:
         # Longest prefix first, so a nested mount wins over its parent.
         self.mounts = sorted(mounts, key=lambda mount: len(mount[0]), reverse=True)
         self.fallback = fallback
+        self.too_large = problem_app(
+            413, "Payload Too Large", "The request body is larger than 8 MB."
+        )
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        # Refused before a byte of it is read, as nginx does (its body limit, its answer).
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return self.too_large(environ, start_response)
         path = environ.get("PATH_INFO", "") or "/"
         for prefix, app in self.mounts:
             if matches(path, prefix):

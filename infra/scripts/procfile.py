@@ -16,6 +16,8 @@ def gunicorn(app: str, port: int, name: str, threads: int, pythonpath: bool = Fa
     """Return a gunicorn command line serving ``app`` on loopback."""
     parts = [
         str(BIN / "gunicorn"),
+        # Shared limits; gunicorn's own refusals are problem documents, not HTML.
+        "-c", "python:conveyor_shared.gunicorn_conf",
         "--bind", f"127.0.0.1:{port}",
         "--name", name,
         "--workers", "1",

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import redis
 from local_stack import ROOT, LocalStack, Reply, http, poll
+from raw_http import request_line_of, send
 from rq import Queue
 
 from conveyor_shared import notifications
@@ -132,6 +133,35 @@ def test_a_path_with_a_nul_byte_is_a_problem(stack: LocalStack, token: str) -> N
     assert reply.status == (400 if stack.gateway == "nginx" else 404)
     assert reply.headers["Content-Type"].startswith("application/problem+json")
     assert reply.json()["status"] == reply.status
+
+
+def test_a_request_line_over_4094_bytes_reaches_the_api(stack: LocalStack) -> None:
+    # gunicorn's default limit is 4,094 bytes; it used to answer this with an HTML 414 page.
+    reply = send(stack.ports["PORT"], request_line_of(6000))
+    assert reply.status == 401  # user-service itself answered: no token
+    reply.problem()
+
+
+def test_a_request_line_over_8190_bytes_is_a_414_problem(stack: LocalStack) -> None:
+    reply = send(stack.ports["PORT"], request_line_of(8191))
+    assert reply.status == 414
+    reply.problem()
+
+
+@pytest.mark.parametrize("service", ["USER_SERVICE_PORT", "JOB_API_PORT"])
+def test_a_services_own_server_answers_an_overlong_request_line_with_a_problem(
+    stack: LocalStack, service: str
+) -> None:
+    reply = send(stack.ports[service], request_line_of(8191, "/healthz"))
+    assert reply.status == 414
+    reply.problem()
+
+
+def test_a_body_over_8_mb_is_a_413_problem(stack: LocalStack) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": str(9 * 1024 * 1024)}
+    reply = send(stack.ports["PORT"], "POST /api/jobs HTTP/1.1", headers)
+    assert reply.status == 413
+    reply.problem()
 
 
 def test_request_id_is_passed_through(stack: LocalStack) -> None:

@@ -130,3 +130,21 @@ def test_router_answers_unknown_paths_with_a_problem(
     status, body = call(router, path)
     assert status.startswith("404")
     assert b'"status": 404' in body
+
+
+def test_router_refuses_a_body_over_8_mb_with_a_413_problem(
+    router: local_gateway.PrefixRouter,
+) -> None:
+    status: list[str] = []
+    headers: list[list[tuple[str, str]]] = []
+
+    def start_response(line: str, sent: list[tuple[str, str]]) -> None:
+        status.append(line)
+        headers.append(sent)
+
+    environ = {"PATH_INFO": "/api/users", "REQUEST_METHOD": "POST",
+               "CONTENT_LENGTH": str(local_gateway.MAX_BODY_BYTES + 1)}  # fmt: skip
+    body = b"".join(router(environ, start_response))
+    assert status[0].startswith("413")
+    assert ("Content-Type", "application/problem+json") in headers[0]
+    assert b'"status": 413' in body

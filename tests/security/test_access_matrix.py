@@ -87,9 +87,9 @@ def _rule_names(app: Flask) -> set[tuple[str, str]]:
 def _as_rule(path: str) -> str:
     return (
         path.replace("{owner_id}", "<int(max=2147483647):user_id>")
-        .replace("{queued}", "<string:job_id>")
-        .replace("{failed}", "<string:job_id>")
-        .replace("{completed}", "<string:job_id>")
+        .replace("{queued}", "<job_id:job_id>")
+        .replace("{failed}", "<job_id:job_id>")
+        .replace("{completed}", "<job_id:job_id>")
         .replace("/status/queued", "/status/<string:status>")
         .replace("{schedule}", "<string:schedule_id>")
     )

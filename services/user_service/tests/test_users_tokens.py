@@ -68,7 +68,7 @@ def test_replay_leaves_other_sessions_alone(
 @pytest.mark.parametrize(
     "body",
     [b'{"refresh_token": ["x"]}', b'{"refresh_token": {"a": 1}}', b'["x"]', b'"a string"', b"5",
-     b"[" * 100_000 + b"]" * 100_000, rb'{"refresh_token": "\ud800"}'],
+     b"[" * 10_000 + b"]" * 10_000, rb'{"refresh_token": "\ud800"}'],
     ids=["token-list", "token-object", "list", "string", "number", "nested-too-deep",
          "lone-surrogate"],
 )  # fmt: skip

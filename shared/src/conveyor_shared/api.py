@@ -1,17 +1,24 @@
-"""Thin flask-smorest subclasses and the list envelope every collection uses."""
+"""Thin flask-smorest subclasses (errors documented as problem documents, strict argument
+parsing) and the list envelope every collection uses."""
 
 from __future__ import annotations
 
+import http
 import math
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_instance
 from flask import Flask, Request
+from flask_smorest.utils import prepare_response
 from sqlalchemy import Select, func, select
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
 
 from . import json_body
+from .errors import PROBLEM_MIME
 
 PER_PAGE_DEFAULT = 20
 """Items per page when the caller does not say."""
@@ -23,18 +30,65 @@ PER_PAGE_MAX = 100
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details (documentation only; see ``errors.problem``)."""
 
-    type = ma.fields.String()
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    errors = ma.fields.Dict()
+    type = ma.fields.String(required=True, metadata={"example": "about:blank"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True, validate=ma.validate.Range(min=400, max=599))
+    detail = ma.fields.String(required=True)
+    errors = ma.fields.Dict(metadata={"description": "Validation errors keyed by field (422 only)"})
+
+
+PROBLEM_STATUSES = {
+    503: "A backing service (Redis, the database) is unavailable; retry after Retry-After",
+    500: "An unexpected error; the problem says nothing about internals",
+}
+"""Statuses any route may answer, whatever it does: documented on every operation."""
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+
+def problem_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI response whose body is a problem document."""
+    response: dict[str, Any] = {"description": description, "schema": ProblemSchema}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+class SchemaRulesPlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin, adding a schema class's ``OPENAPI`` mapping to its JSON
+    schema: the rules between fields (``oneOf``, ``minProperties``) that no field can state,
+    so that what the document calls valid is what the API accepts."""
+
+    # apispec's own plugin already differs from its base class's signature; this keeps its.
+    def schema_helper(self, name: Any, _: Any, schema: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        json_schema = super().schema_helper(name, _, schema=schema, **kwargs)
+        rules = getattr(resolve_schema_instance(schema), "OPENAPI", None) if schema else None
+        if json_schema is not None and rules:
+            json_schema.update(rules)
+        return json_schema
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest ``Api`` whose documented errors are problem details."""
+    """flask-smorest ``Api`` whose documented errors are problem details
+    (``application/problem+json``, :class:`ProblemSchema`), the way every error is answered
+    (:mod:`.errors`)."""
 
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
+
+    def _register_responses(self) -> None:
+        # flask-smorest's own registers them as application/json: the one thing ours change.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_MIME
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = problem_response("Any other error, as a problem document")
+        prepare_response(default, self.spec, PROBLEM_MIME)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
     def __init__(self, app: Flask | None = None, *, docs_prefix: str = "/docs") -> None:
         self.docs_prefix = docs_prefix
@@ -50,20 +104,47 @@ class Api(flask_smorest.Api):
         app.config.setdefault(
             "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
         )
-        spec = {
+        spec: dict[str, Any] = {
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
                 }
             }
         }
+        spec["marshmallow_plugin"] = SchemaRulesPlugin()
         spec.update(spec_kwargs or {})
         super().init_app(app, spec_kwargs=spec)
 
 
+class SingleValueProxy(MultiDictProxy):
+    """webargs' view of the query string, where a field that takes one value and is given
+    several (``?per_page=1&per_page=2``) gets the list, which it refuses (a 422), instead of
+    the first value, which would be to guess what the caller meant."""
+
+    def __getitem__(self, key: str) -> Any:
+        getlist = getattr(self.data, "getlist", None)  # werkzeug's MultiDict has it
+        if key not in self.multiple_keys and getlist is not None:
+            values = getlist(key)
+            if len(values) > 1:
+                return values
+        return super().__getitem__(key)
+
+
 class Parser(FlaskParser):
-    """webargs' Flask parser, decoding JSON bodies strictly (:func:`.json_body.loads`): a
-    body nested too deep or holding a lone surrogate is answered as invalid JSON (400)."""
+    """webargs' Flask parser, strict about shapes:
+
+    - JSON bodies are decoded by :func:`.json_body.loads`: a body nested too deep or holding
+      a lone surrogate is answered as invalid JSON (400);
+    - a query parameter no route declares (``?page[a]=1``, ``?sort[]=id``) is a 422, as an
+      unknown JSON field is, rather than silently dropped;
+    - a one-value query parameter given several times is a 422 (:class:`SingleValueProxy`).
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
 
     def _raw_load_json(self, req: Request) -> Any:
         # webargs' own hook for decoding (its load_json turns the errors into a 400).
@@ -71,10 +152,21 @@ class Parser(FlaskParser):
             return ma.missing
         return json_body.loads(req.get_data(cache=True))
 
+    def load_querystring(self, req: Request, schema: ma.Schema) -> Any:
+        return SingleValueProxy(req.args, schema, known_multi_fields=tuple(self.KNOWN_MULTI_FIELDS))
+
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest ``Blueprint`` that documents 401 on every authenticated route and parses
-    arguments with :class:`Parser`."""
+    """flask-smorest ``Blueprint`` that parses arguments with :class:`Parser` and documents
+    what every route may answer besides its own responses (after bemserver-api's
+    ``extensions/smorest.py``):
+
+    - every error response, unless a route says otherwise, as a problem document;
+    - 401 on every authenticated route (:meth:`login_required`);
+    - 400 on every route that reads a JSON body (it may not be JSON), 422 on every route
+      that takes arguments;
+    - 500 and 503 on every route (:data:`PROBLEM_STATUSES`).
+    """
 
     ARGUMENTS_PARSER = Parser()
 
@@ -82,6 +174,45 @@ class Blueprint(flask_smorest.Blueprint):
         """Mark a view as needing a bearer token in the OpenAPI document."""
         func = self.doc(security=[{"bearerAuth": []}])(func)
         return self.alt_response(401, description="Missing, invalid or revoked token")(func)
+
+    def alt_response(
+        self,
+        status_code: int,
+        response: Any = None,
+        *,
+        schema: Any = None,
+        content_type: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """flask-smorest's ``alt_response``, where an error's body is a problem document."""
+        if response is None and int(status_code) >= 400:
+            schema = schema or ProblemSchema
+            content_type = content_type or PROBLEM_MIME
+        return super().alt_response(
+            status_code, response, schema=schema, content_type=content_type, **kwargs
+        )
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        """flask-smorest's ``arguments``; a JSON body's route also documents the 400 that
+        answers a body that is not JSON."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+        bad_json = self.alt_response(400, description="The body is not valid JSON")
+        return lambda func: bad_json(parse(func))
+
+    @staticmethod
+    def _prepare_response_doc(
+        doc: Any, doc_info: Any, *, api: Any, spec: Any, **kwargs: Any
+    ) -> Any:
+        responses = doc_info.setdefault("response", {}).setdefault("responses", {})
+        for status, description in PROBLEM_STATUSES.items():
+            headers = RETRY_AFTER if status == 503 else None
+            response = {**problem_response(description, headers), "content_type": PROBLEM_MIME}
+            responses.setdefault(status, [response])
+        return flask_smorest.Blueprint._prepare_response_doc(
+            doc, doc_info, api=api, spec=spec, **kwargs
+        )
 
 
 def list_args_schema(

@@ -51,8 +51,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     """Turn any ``HTTPException`` (including flask-smorest's ``abort``) into a problem."""
     status = error.code or 500
     data = getattr(error, "data", None) or {}
-    errors = data.get("errors") or data.get("messages")
+    errors = _field_errors(data.get("errors") or data.get("messages"))
     detail = data.get("message")
+    if isinstance(errors, list):  # not keyed by field ("Invalid JSON body."): it is the detail
+        detail, errors = detail or " ".join(map(str, errors)), None
     if detail is None and errors:
         detail = "The request is not valid."
     if detail is None:
@@ -60,7 +62,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     headers = dict(data.get("headers") or {})
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]
-    return problem(status, detail, errors=_field_errors(errors), headers=headers)
+    return problem(status, detail, errors=errors, headers=headers)
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:

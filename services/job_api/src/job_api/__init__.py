@@ -14,7 +14,7 @@ from conveyor_shared.errors import problem
 from conveyor_shared.jobs import settings as job_settings
 from conveyor_shared.jobs.db import configure_sqlite, engine_options
 
-from . import caching, cli, group_commit, metrics, submission
+from . import access, caching, cli, group_commit, metrics, submission
 from .exceptions import JobApiError
 from .extensions import db, migrate
 from .resources import events, jobs, queue, schedules
@@ -55,7 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     group_commit.init_app(app, submission.commit_group)
     cli.init_app(app)
     metrics.init_app(app)
+    app.url_map.converters["job_id"] = access.JobIdConverter
     api = Api(app, docs_prefix="/docs/jobs")
+    api.register_converter(access.JobIdConverter, lambda _converter: access.JOB_ID_PARAMETER)
     api.register_blueprint(jobs.blp)
     api.register_blueprint(queue.blp)
     api.register_blueprint(events.blp)

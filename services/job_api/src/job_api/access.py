@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, select
+from werkzeug.routing import BaseConverter
 
 from conveyor_shared.auth import Principal, current_principal
 from conveyor_shared.jobs import dispatch
@@ -18,6 +19,22 @@ from .extensions import db
 
 _JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 """The form of every job id (``str(uuid4())``, see ``models.new_id``)."""
+
+
+class JobIdConverter(BaseConverter):
+    """A job id in a URL: one path segment, but not a word ``/api/jobs`` routes elsewhere.
+
+    Anything else still reaches the view, which answers a 404 for what is no job id (and a
+    401 to a caller without a token), so routing does not tell ids apart. Without it,
+    ``/api/jobs/batch`` would also be the job "batch" (``OPTIONS`` would list its ``GET``
+    and ``DELETE``), and ``/api/jobs/status/cancel`` would be a cancel of the job "status".
+    """
+
+    regex = r"(?!(?:batch|status)(?:/|$))[^/]+"
+
+
+JOB_ID_PARAMETER = {"type": "string", "format": "uuid", "pattern": f"^{_JOB_ID.pattern}$"}
+"""How the OpenAPI document describes a job id in a path."""
 
 
 def visible_jobs(principal: Principal) -> Select[Any]:

@@ -15,6 +15,11 @@ from __future__ import annotations
 
 import os
 
+# Limits and problem-document refusals every Conveyor server shares (gunicorn reads them here).
+from conveyor_shared.gunicorn_conf import limit_request_line, on_starting
+
+__all__ = ["limit_request_line", "on_starting"]
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default

@@ -14,11 +14,13 @@ class StreamTokenSchema(ma.Schema):
 
 
 class StreamArgsSchema(ma.Schema):
-    """Query arguments of ``GET /api/events`` (documentation; the view reads them itself)."""
+    """Query arguments of ``GET /api/events``."""
 
     token = ma.fields.String(metadata={"description": "A stream token (for EventSource)"})
+    # Each part of a Redis stream id is a 64-bit number: 19 digits always fit.
     last_event_id = ma.fields.String(
-        metadata={"description": "Resume after this event id (the Last-Event-ID header wins)"}
+        validate=ma.validate.Regexp(r"^[0-9]{1,19}-[0-9]{1,19}$", error="Not an event id."),
+        metadata={"description": "Resume after this event id (the Last-Event-ID header wins)"},
     )
 
 

@@ -112,7 +112,7 @@ class JobsByStatus(MethodView):
         return jsonify(reads.page(args, status))
 
 
-@blp.route("/<string:job_id>")
+@blp.route("/<job_id:job_id>")
 class JobItem(MethodView):
     @jwt_required()
     @blp.login_required
@@ -146,7 +146,7 @@ class JobItem(MethodView):
             _forget_run(run_id)
 
 
-@blp.route("/<string:job_id>/cancel")
+@blp.route("/<job_id:job_id>/cancel")
 class Cancel(MethodView):
     @jwt_required()
     @blp.login_required
@@ -178,7 +178,7 @@ class Cancel(MethodView):
         return with_positions([job])[0], 202
 
 
-@blp.route("/<string:job_id>/retry")
+@blp.route("/<job_id:job_id>/retry")
 class Retry(MethodView):
     @jwt_required()
     @blp.login_required
@@ -200,7 +200,7 @@ class Retry(MethodView):
         return submission.place([retried], submission.dispatch_accepted([retried], owner))[0]
 
 
-@blp.route("/<string:job_id>/result")
+@blp.route("/<job_id:job_id>/result")
 class Result(MethodView):
     @jwt_required()
     @blp.login_required

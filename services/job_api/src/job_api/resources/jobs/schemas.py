@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from marshmallow import validate
@@ -32,6 +32,8 @@ would overflow the driver (a 500) instead of being refused."""
 
 class JobFieldsSchema(ma.Schema):
     """What a job is: its type, payload and handling (a schedule's jobs have them too)."""
+
+    OPENAPI: ClassVar[dict[str, Any]] = {"not": {"required": ["delay_seconds", "run_at"]}}
 
     type = ma.fields.String(required=True, validate=validate.OneOf(TYPES))
     payload = ma.fields.Dict(required=True)

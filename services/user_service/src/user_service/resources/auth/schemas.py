@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -18,6 +18,10 @@ _IDENTIFIER = (
 
 
 class LoginSchema(ma.Schema):
+    OPENAPI: ClassVar[dict[str, Any]] = {
+        "oneOf": [{"required": ["username"]}, {"required": ["email"]}]
+    }
+
     username = ma.fields.String(validate=_IDENTIFIER)
     email = ma.fields.String(validate=_IDENTIFIER)
     password = ma.fields.String(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -17,9 +17,15 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$", re.ASCII)
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 EMAIL_MAX = 254
 
+TWO_DIFFERENT_CHARACTERS = r"([\s\S])(?!\1)[\s\S]"
+"""ECMA and Python regex (unanchored): somewhere, a character followed by another one."""
+
 
 class Username(ma.fields.String):
     """A username, checked as typed and then lower-cased."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"pattern": USERNAME.pattern}, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -40,12 +46,27 @@ class LowerEmail(ma.fields.Email):
         return str(super()._deserialize(value, attr, data, **kwargs)).lower()
 
 
-def validate_password(password: str) -> None:
-    """8-128 characters, not all the same one."""
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise ma.ValidationError(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.")
+def not_one_character(password: str) -> None:
+    """Refuse a password that is one character repeated."""
     if len(set(password)) == 1:
         raise ma.ValidationError("The password may not be one character repeated.")
+
+
+PASSWORD_RULES = (
+    ma.validate.Length(
+        min=PASSWORD_MIN,
+        max=PASSWORD_MAX,
+        error=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+    ),
+    not_one_character,
+)
+"""8-128 characters, not all the same one (the document says so with a pattern)."""
+
+
+def password_field(**kwargs: Any) -> ma.fields.String:
+    """A new password, write-only."""
+    metadata = {"pattern": TWO_DIFFERENT_CHARACTERS}
+    return ma.fields.String(load_only=True, validate=PASSWORD_RULES, metadata=metadata, **kwargs)
 
 
 class PasswordRules(ma.Schema):
@@ -61,13 +82,19 @@ class PasswordRules(ma.Schema):
 class SignupSchema(PasswordRules):
     username = Username(required=True)
     email = LowerEmail(required=True)
-    password = ma.fields.String(required=True, load_only=True, validate=validate_password)
+    password = password_field(required=True)
 
 
 class UserUpdateSchema(PasswordRules):
+    # An owner setting a new password also gives the current one (an admin need not).
+    OPENAPI: ClassVar[dict[str, Any]] = {
+        "minProperties": 1,
+        "anyOf": [{"not": {"required": ["password"]}}, {"required": ["current_password"]}],
+    }
+
     username = Username()
     email = LowerEmail()
-    password = ma.fields.String(load_only=True, validate=validate_password)
+    password = password_field()
     current_password = ma.fields.String(
         load_only=True, validate=ma.validate.Length(max=PASSWORD_MAX)
     )
