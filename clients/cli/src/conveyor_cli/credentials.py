@@ -14,12 +14,14 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from filelock import FileLock
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotSignedIn
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 FILE_NAME = "credentials.json"
 
@@ -61,8 +63,15 @@ class TokenStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / FILE_NAME
-        # One lock object per store: filelock's locks are re-entrant per object.
-        self.lock = FileLock(str(directory / f"{FILE_NAME}.lock"), mode=0o600)
+
+    @cached_property
+    def lock(self) -> FileLock:
+        """The lock file, created on first use (one object per store: filelock's locks are
+        re-entrant per object). Imported here: most commands never write the file."""
+        from filelock import FileLock
+
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return FileLock(str(self.directory / f"{FILE_NAME}.lock"), mode=0o600)
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -87,10 +96,6 @@ class TokenStore:
         os.chmod(temporary, 0o600)  # O_CREAT's mode is masked by umask; be exact
         os.replace(temporary, self.path)
 
-    def _locked(self) -> FileLock:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return self.lock
-
     def current_url(self) -> str | None:
         """Return the server of the latest login, if any."""
         current = self._read().get("current")
@@ -106,7 +111,7 @@ class TokenStore:
             return None
 
     def put(self, session: Session, *, make_current: bool) -> None:
-        with self._locked():
+        with self.lock:
             data = self._read()
             entry = asdict(session)
             del entry["url"]
@@ -117,7 +122,7 @@ class TokenStore:
 
     def remove(self, url: str) -> bool:
         """Forget ``url``'s session; return whether there was one."""
-        with self._locked():
+        with self.lock:
             data = self._read()
             found = data["servers"].pop(url, None) is not None
             if data.get("current") == url:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,49 +108,48 @@ class Printer:
         self.out.print(table)
 
     def jobs(self, page: dict[str, Any]) -> None:
-        items = page.get("items") or []
-        if not items:
-            self.out.print("No jobs.")
-            return
-        table = _table("ID", "TYPE", "STATUS", "PROGRESS", "CREATED")
-        for job in items:
-            table.add_row(
-                str(job.get("id")),
-                str(job.get("type")),
-                status_text(job.get("status")),
-                progress_text(job),
-                moment(job.get("created_at"))[5:16],  # MM-DD HH:MM
-            )
-        self.out.print(table)
-        self.out.print(_page_line(page, "jobs"))
+        self._page(page, "jobs", ("ID", "TYPE", "STATUS", "PROGRESS", "CREATED"), lambda job: (
+            str(job.get("id")),
+            str(job.get("type")),
+            status_text(job.get("status")),
+            progress_text(job),
+            moment(job.get("created_at"))[5:16],  # MM-DD HH:MM
+        ))  # fmt: skip
 
     def schedules(self, page: dict[str, Any]) -> None:
+        columns = ("ID", "NAME", "TYPE", "RHYTHM", "ENABLED", "NEXT RUN", "FIRES")
+        self._page(page, "schedules", columns, lambda item: (
+            str(item.get("id")),
+            str(item.get("name")),
+            str(item.get("type")),
+            rhythm(item),
+            "yes" if item.get("enabled") else "no",
+            moment(item.get("next_run_at")),
+            str(item.get("fires", "-")),
+        ))  # fmt: skip
+
+    def _page(
+        self,
+        page: dict[str, Any],
+        noun: str,
+        columns: tuple[str, ...],
+        row: Callable[[dict[str, Any]], tuple[str | Text, ...]],
+    ) -> None:
+        """Print one page of a list as a table whose first column (the full id, which
+        commands take) is never cut, and where the page stands."""
         items = page.get("items") or []
         if not items:
-            self.out.print("No schedules.")
+            self.out.print(f"No {noun}.")
             return
-        table = _table("ID", "NAME", "TYPE", "RHYTHM", "ENABLED", "NEXT RUN", "FIRES")
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        table.add_column(columns[0], no_wrap=True, min_width=ID_WIDTH)
+        for name in columns[1:]:
+            table.add_column(name, no_wrap=True, overflow="ellipsis")
         for item in items:
-            table.add_row(
-                str(item.get("id")),
-                str(item.get("name")),
-                str(item.get("type")),
-                rhythm(item),
-                "yes" if item.get("enabled") else "no",
-                moment(item.get("next_run_at")),
-                str(item.get("fires", "-")),
-            )
+            table.add_row(*row(item))
         self.out.print(table)
-        self.out.print(_page_line(page, "schedules"))
-
-
-def _table(*columns: str) -> Table:
-    """A table whose first column (the full id, which commands take) is never cut."""
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column(columns[0], no_wrap=True, min_width=ID_WIDTH)
-    for name in columns[1:]:
-        table.add_column(name, no_wrap=True, overflow="ellipsis")
-    return table
+        pages = max(page.get("pages") or 0, 1)
+        self.out.print(f"page {page.get('page')} of {pages}, {page.get('total')} {noun} in all")
 
 
 def rhythm(schedule: dict[str, Any]) -> str:
@@ -167,10 +166,3 @@ def _progress_line(job: dict[str, Any]) -> str:
 def _compact(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 200 else text[:197] + "..."
-
-
-def _page_line(page: dict[str, Any], noun: str) -> str:
-    return (
-        f"page {page.get('page')} of {max(page.get('pages') or 0, 1)}, "
-        f"{page.get('total')} {noun} in all"
-    )
