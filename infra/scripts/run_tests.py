@@ -1,8 +1,8 @@
 """Run each test suite in its own pytest process and summarise: ``make test`` and CI use it.
 
 Suites: shared/tests, every services/*/tests, every clients/*/tests, then the top-level
-tests/. pytest's exit
-code 5 ("no tests collected") passes only for a suite that has no test files yet.
+tests/. pytest's exit code 5 ("no tests collected") passes only for a suite that has no test
+files yet.
 
     python infra/scripts/run_tests.py [--python PY] [SUITE_DIR ...] [-- PYTEST_ARGS]
 """
