@@ -167,9 +167,7 @@ class Follower:
         return outcome(self.jobs.values())
 
 
-def _worth_retrying(error: Exception) -> bool:
-    if isinstance(error, SSEError):
-        return True  # a proxy's page instead of the stream: the service is restarting
-    if isinstance(error, ServerProblem):
-        return True
-    return isinstance(error, CliError) and error.exit_code == ExitCode.SERVER
+def _worth_retrying(error: SSEError | CliError) -> bool:
+    """A server error (a 5xx, no answer) may pass; a refusal will not. An ``SSEError`` is a
+    proxy's page instead of the stream: the service behind it is restarting."""
+    return isinstance(error, SSEError) or error.exit_code == ExitCode.SERVER
