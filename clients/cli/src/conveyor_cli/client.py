@@ -87,10 +87,9 @@ class Api:
     def authorized(
         self, method: str, path: str, *, stream: bool = False, **kwargs: Any
     ) -> httpx.Response:
-        """Send as the signed-in user, refreshing an expired access token once."""
+        """Send as the signed-in user; on a 401 for an expired access token, refresh the
+        pair and send once more (the first request was refused, so nothing was done twice)."""
         session = self.session()
-        if session.access_expired():
-            session = self.refresh(session)
         response = self._send(method, path, session.access_token, stream=stream, **kwargs)
         if response.status_code == 401 and self._expired(response, session):
             response.close()
@@ -120,14 +119,16 @@ class Api:
 
     @staticmethod
     def _expired(response: httpx.Response, session: Session) -> bool:
-        """Whether a 401 came from an expired access token (not a revoked one)."""
+        """Whether a 401 came from an expired access token (not a revoked one): by the
+        token's own ``exp``, or by the problem's detail when the clocks disagree."""
         if session.access_expired():
             return True
+        response.read()
         try:
-            detail = str(response.read() and response.json().get("detail", ""))
-        except (ValueError, AttributeError):
+            body = response.json()
+        except ValueError:
             return False
-        return "expired" in detail.lower()
+        return isinstance(body, dict) and "expired" in str(body.get("detail", "")).lower()
 
     def refresh(self, stale: Session) -> Session:
         """Trade the refresh token for a new pair and store it; once for all processes."""
