@@ -1,6 +1,6 @@
 """Print ``uv pip install`` arguments for the repository's own packages (stdlib only).
 
-    python infra/scripts/local_deps.py --all            # shared + every service, with [test]
+    python infra/scripts/local_deps.py --all            # shared, services, clients, [test]
     python infra/scripts/local_deps.py services/job_api # that service + the local packages
                                                         # it declares, nothing else
     python infra/scripts/local_deps.py --third-party services/job_api  # registry deps only
@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def local_packages() -> dict[str, Path]:
-    """Return distribution name → directory for shared and every service."""
+    """Return distribution name → directory for shared, every service and every client."""
     found: dict[str, Path] = {}
-    for pyproject in [ROOT / "shared" / "pyproject.toml", *ROOT.glob("services/*/pyproject.toml")]:
+    for pyproject in [ROOT / "shared" / "pyproject.toml", *ROOT.glob("services/*/pyproject.toml"),
+                      *ROOT.glob("clients/*/pyproject.toml")]:  # fmt: skip
         name = tomllib.loads(pyproject.read_text())["project"]["name"]
         found[normalize(name)] = pyproject.parent
     return found

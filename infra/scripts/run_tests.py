@@ -1,7 +1,8 @@
 """Run each test suite in its own pytest process and summarise: ``make test`` and CI use it.
 
-Suites: shared/tests, every services/*/tests, then the top-level tests/. pytest's exit
-code 5 ("no tests collected") passes only for a suite that has no test files yet.
+Suites: shared/tests, every services/*/tests, every clients/*/tests, then the top-level
+tests/. pytest's exit code 5 ("no tests collected") passes only for a suite that has no test
+files yet.
 
     python infra/scripts/run_tests.py [--python PY] [SUITE_DIR ...] [-- PYTEST_ARGS]
 """
@@ -23,6 +24,7 @@ def suites() -> list[Path]:
     """Return every test directory, in the order they run."""
     found = [ROOT / "shared" / "tests"]
     found += sorted(path.parent / "tests" for path in ROOT.glob("services/*/pyproject.toml"))
+    found += sorted(path.parent / "tests" for path in ROOT.glob("clients/*/pyproject.toml"))
     found.append(ROOT / "tests")
     return [path for path in found if path.is_dir()]
 

@@ -3,6 +3,10 @@
 Every process of one run carries ``CONVEYOR_STACK_ID`` in its environment, so teardown can
 find whatever outlived a graceful stop (supervisord starts its programs in their own
 process groups) and kill it.
+
+Standard library only at import: a client's tests (clients/*/tests) import this module from a
+virtual environment that holds that client alone, and start the stack with the interpreter
+of one that holds the platform (``python``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,10 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from supervisor.xmlrpc import SupervisorTransport
-
-from conveyor_shared.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = ROOT / "infra" / "scripts" / "run_local.py"
@@ -46,6 +47,13 @@ def poll(check: Callable[[], Any], seconds: float, interval: float = 0.25, what:
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {seconds}s waiting for {what or check}")
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -104,6 +112,8 @@ class LocalStack:
     process: subprocess.Popen[bytes] | None = None
     settings: dict[str, str] = field(default_factory=dict)
     """More settings for this run (they win over the defaults below)."""
+    python: str = field(default_factory=lambda: sys.executable)
+    """Interpreter of the virtual environment that holds the platform's packages."""
 
     def __post_init__(self) -> None:
         names = ("PORT", "USER_SERVICE_PORT", "JOB_API_PORT", "RQ_DASHBOARD_PORT", "SMTP_PORT",
@@ -150,7 +160,7 @@ class LocalStack:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(LAUNCHER)],
+                [self.python, str(LAUNCHER)],
                 cwd=ROOT,
                 env=self.environment(),
                 stdout=log,
@@ -171,8 +181,10 @@ class LocalStack:
 
     def control(self) -> Any:
         """supervisord's XML-RPC interface for this run (a fresh connection each call)."""
-        socket = self.var_dir / "run" / "supervisor.sock"
-        transport = SupervisorTransport(None, None, f"unix://{socket}")
+        from supervisor.xmlrpc import SupervisorTransport  # the platform's venv only
+
+        path = self.var_dir / "run" / "supervisor.sock"
+        transport = SupervisorTransport(None, None, f"unix://{path}")
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
     def programs(self) -> dict[str, dict[str, Any]]:

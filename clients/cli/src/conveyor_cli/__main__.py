@@ -1,0 +1,5 @@
+"""``python -m conveyor_cli`` runs the ``conveyor`` command."""
+
+from .main import main
+
+main()
