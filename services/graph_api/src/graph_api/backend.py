@@ -18,7 +18,11 @@ CODES = {
     401: "UNAUTHENTICATED",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
+    # The path held the caller's id: an id that leaves no route (empty, or "/" in it) names
+    # no job, so the method-not-allowed it meets is the caller's not-found.
+    405: "NOT_FOUND",
     409: "CONFLICT",
+    413: "BAD_USER_INPUT",
     422: "BAD_USER_INPUT",
     429: "RATE_LIMITED",
 }
