@@ -13,10 +13,10 @@ import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from graph_api import create_app
 from graph_stack import BIN, CountingTransport, services
 
 from conveyor_shared.redis_server import RedisServer
-from graph_api import create_app
 
 PASSWORD = "correct horse battery"
 
@@ -46,14 +46,22 @@ def transport() -> CountingTransport:
 
 @pytest.fixture
 def app(
-    rest: dict[str, Any], redis_server: RedisServer, jwt_keys: tuple[str, str],
+    rest: dict[str, Any],
+    redis_server: RedisServer,
+    jwt_keys: tuple[str, str],
     transport: CountingTransport,
-) -> Flask:  # fmt: skip
-    return create_app({
-        "TESTING": True, "REDIS_URL": redis_server.url, "JWT_PUBLIC_KEY": jwt_keys[1],
-        "LOG_DIR": None, "USER_SERVICE_URL": rest["USER_SERVICE_URL"],
-        "JOB_API_URL": rest["JOB_API_URL"], "GRAPH_HTTP_TRANSPORT": transport,
-    })  # fmt: skip
+) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "REDIS_URL": redis_server.url,
+            "JWT_PUBLIC_KEY": jwt_keys[1],
+            "LOG_DIR": None,
+            "USER_SERVICE_URL": rest["USER_SERVICE_URL"],
+            "JOB_API_URL": rest["JOB_API_URL"],
+            "GRAPH_HTTP_TRANSPORT": transport,
+        }
+    )
 
 
 @pytest.fixture
@@ -65,8 +73,12 @@ def client(app: Flask) -> FlaskClient:
 def gql(client: FlaskClient) -> Callable[..., Any]:
     """POST one operation; return the response (``.get_json()`` for the body)."""
 
-    def send(query: str, variables: dict[str, Any] | None = None, token: str | None = None,
-             **headers: str) -> Any:  # fmt: skip
+    def send(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        token: str | None = None,
+        **headers: str,
+    ) -> Any:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         body = {"query": query, "variables": variables or {}}
@@ -81,8 +93,14 @@ class Rest:
     def __init__(self, urls: dict[str, Any]) -> None:
         self.urls = urls
 
-    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
-        base = self.urls["JOB_API_URL"] if path.startswith("/api/jobs") else self.urls["USER_SERVICE_URL"]
+    def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        base = (
+            self.urls["JOB_API_URL"]
+            if path.startswith("/api/jobs")
+            else self.urls["USER_SERVICE_URL"]
+        )
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.request(method, base + path, headers=headers, timeout=30, **kwargs)
 
@@ -100,10 +118,19 @@ class Rest:
         """A new admin (made with user-service's own command), logged in."""
         name = f"root{uuid.uuid4().hex[:8]}"
         subprocess.run(
-            [str(BIN / "flask"), "--app", "user_service", "create-admin", name,
-             f"{name}@example.com", PASSWORD],
-            env=self.urls["users_env"], check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                str(BIN / "flask"),
+                "--app",
+                "user_service",
+                "create-admin",
+                name,
+                f"{name}@example.com",
+                PASSWORD,
+            ],
+            env=self.urls["users_env"],
+            check=True,
+            capture_output=True,
+        )
         login = self.call("POST", "/api/auth/login", json={"username": name, "password": PASSWORD})
         assert login.status_code == 200, login.text
         me = self.call("GET", "/api/users/me", login.json()["access_token"]).json()

@@ -37,7 +37,9 @@ class CountingTransport(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
-def environment(database_url: str, redis_url: str, keys: tuple[str, str], var: Path) -> dict[str, str]:
+def environment(
+    database_url: str, redis_url: str, keys: tuple[str, str], var: Path
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         DATABASE_URL=database_url,
@@ -72,15 +74,21 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 @contextmanager
 def server(package: str, command: list[str], env: dict[str, str], var: Path) -> Iterator[str]:
     """Migrate ``package``'s database, serve it with ``command``; yield its URL."""
-    subprocess.run([str(BIN / "flask"), "--app", package, "db", "upgrade"], env=env,
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [str(BIN / "flask"), "--app", package, "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     log = var / f"{package}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *command],
-            env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process, log)
@@ -94,8 +102,16 @@ def server(package: str, command: list[str], env: dict[str, str], var: Path) -> 
             process.wait()
 
 
-USER_SERVICE = ["--workers", "1", "--worker-class", "gthread", "--threads", "8",
-                "--no-control-socket", "user_service:create_app()"]  # fmt: skip
+USER_SERVICE = [
+    "--workers",
+    "1",
+    "--worker-class",
+    "gthread",
+    "--threads",
+    "8",
+    "--no-control-socket",
+    "user_service:create_app()",
+]
 JOB_API = ["-c", "python:job_api.gunicorn_conf", "--workers", "1", "job_api:create_app()"]
 
 

@@ -14,7 +14,8 @@ def test_job_owners_are_read_in_one_call(gql: Any, api: Any, transport: Any) -> 
     body = gql("{ jobs(perPage: 100) { items { owner { username } } } }", token=root["token"])
     items = body.get_json()["data"]["jobs"]["items"]
     assert sorted({item["owner"]["username"] for item in items}) == sorted(
-        owner["username"] for owner in owners)  # fmt: skip
+        owner["username"] for owner in owners
+    )
     assert transport.calls == ["GET /api/jobs", "GET /api/users"]
 
 

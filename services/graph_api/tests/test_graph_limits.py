@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-
 from graph_api import create_app
 
 
@@ -18,15 +17,18 @@ def deep(levels: int) -> str:
     return f"{{ me {{ {inner} }} }}"
 
 
-def test_too_deep_is_refused_before_any_call(gql: Any, alice: dict[str, Any], transport: Any) -> None:
+def test_too_deep_is_refused_before_any_call(
+    gql: Any, alice: dict[str, Any], transport: Any
+) -> None:
     response = gql(deep(4), token=alice["token"])
     assert response.status_code == 400
     assert "exceeds maximum operation depth" in response.get_json()["errors"][0]["message"]
     assert transport.calls == []
 
 
-def test_too_costly_is_refused_before_any_call(gql: Any, alice: dict[str, Any],
-                                               transport: Any) -> None:  # fmt: skip
+def test_too_costly_is_refused_before_any_call(
+    gql: Any, alice: dict[str, Any], transport: Any
+) -> None:
     query = "{ users(perPage: 100) { items { jobs(perPage: 100) { items { id type status } } } } }"
     response = gql(query, token=alice["token"])
     assert response.status_code == 400
@@ -35,8 +37,9 @@ def test_too_costly_is_refused_before_any_call(gql: Any, alice: dict[str, Any],
 
 
 @pytest.mark.parametrize("per_page", [0, 101, 10**6])
-def test_per_page_out_of_range_is_refused(gql: Any, alice: dict[str, Any], transport: Any,
-                                          per_page: int) -> None:  # fmt: skip
+def test_per_page_out_of_range_is_refused(
+    gql: Any, alice: dict[str, Any], transport: Any, per_page: int
+) -> None:
     response = gql(f"{{ jobs(perPage: {per_page}) {{ total }} }}", token=alice["token"])
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -72,7 +75,9 @@ def closed(app: Flask) -> Flask:
 
 
 def test_introspection_off_refuses_schema_queries(closed: Flask) -> None:
-    response = closed.test_client().post("/graphql", json={"query": "{ __schema { types { name } } }"})
+    response = closed.test_client().post(
+        "/graphql", json={"query": "{ __schema { types { name } } }"}
+    )
     assert response.status_code == 400
 
 

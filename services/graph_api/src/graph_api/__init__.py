@@ -23,9 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.setdefault(name, value)
     schema = build_schema(app.config)
     ide = "graphiql" if app.config["GRAPHQL_INTROSPECTION"] else None
-    view = GraphView.as_view(
-        "graphql", schema=schema, graphql_ide=ide, allow_queries_via_get=False
-    )
+    view = GraphView.as_view("graphql", schema=schema, graphql_ide=ide, allow_queries_via_get=False)
     app.add_url_rule("/graphql", view_func=view, methods=["GET", "POST"])
     app.extensions["graphql_schema"] = schema
     return finish_app(app)

@@ -6,9 +6,9 @@ with REST: a REST error becomes a GraphQL error whose ``extensions.code`` names 
 
 from __future__ import annotations
 
-from urllib.parse import quote
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from graphql import GraphQLError
@@ -68,7 +68,6 @@ def _raise_for(response: httpx.Response) -> None:
         raise ApiError("A backing service failed; try again shortly.", "SERVICE_UNAVAILABLE")
     detail = str(problem.get("detail") or problem.get("title") or code)
     raise ApiError(detail, code, problem.get("errors"))
-
 
 
 class Backend:

@@ -44,9 +44,11 @@ def _per_page(node: FieldNode) -> int | GraphQLError:
                 return GraphQLError(
                     f"perPage must be 1 to {PER_PAGE_MAX}.",
                     argument,
-                    extensions={"code": "BAD_USER_INPUT", "errors": {
-                        "perPage": [f"Must be between 1 and {PER_PAGE_MAX}."]}},
-                )  # fmt: skip
+                    extensions={
+                        "code": "BAD_USER_INPUT",
+                        "errors": {"perPage": [f"Must be between 1 and {PER_PAGE_MAX}."]},
+                    },
+                )
             return value
     return PER_PAGE_DEFAULT
 
@@ -139,8 +141,11 @@ def _code(error: GraphQLError, executed: bool) -> dict[str, Any]:
     if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
         return {"code": "INTERNAL_SERVER_ERROR"}
     if not executed:
-        code = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else (
-            "GRAPHQL_VALIDATION_FAILED")  # fmt: skip
+        code = (
+            "GRAPHQL_PARSE_FAILED"
+            if error.message.startswith("Syntax Error")
+            else ("GRAPHQL_VALIDATION_FAILED")
+        )
         return {"code": code}
     # Raised by graphql-core before any resolver: a variable of the wrong type or shape.
     field = _field_of(error.message)

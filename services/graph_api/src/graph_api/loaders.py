@@ -51,8 +51,12 @@ class Loaders:
                     self.backend.call(
                         "GET",
                         self.backend.job_path(),
-                        params={"user_id": user_id, "status": status, "page": page,
-                                "per_page": per_page},  # fmt: skip
+                        params={
+                            "user_id": user_id,
+                            "status": status,
+                            "page": page,
+                            "per_page": per_page,
+                        },
                     )
                     for user_id, status, page, per_page in keys
                 )

@@ -70,9 +70,12 @@ class Query:
 
     @strawberry.field(description="Users, paginated and sorted by id, username or created_at.")
     async def users(
-        self, info: Info, page: int | None = None, per_page: int | None = None,
+        self,
+        info: Info,
+        page: int | None = None,
+        per_page: int | None = None,
         sort: str | None = None,
-    ) -> UserPage:  # fmt: skip
+    ) -> UserPage:
         backend = info.context.backend
         params = {"page": page, "per_page": per_page, "sort": sort}
         return UserPage.of(await backend.call("GET", backend.user_path(), params=params))
@@ -84,12 +87,22 @@ class Query:
 
     @strawberry.field(description="The caller's jobs (admins: everyone's), filtered and sorted.")
     async def jobs(
-        self, info: Info, status: JobStatus | None = None, type: JobType | None = None,
-        page: int | None = None, per_page: int | None = None, sort: str | None = None,
-    ) -> JobPage:  # fmt: skip
+        self,
+        info: Info,
+        status: JobStatus | None = None,
+        type: JobType | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+        sort: str | None = None,
+    ) -> JobPage:
         backend = info.context.backend
-        params = {"status": status.value if status else None, "type": type.value if type else None,
-                  "page": page, "per_page": per_page, "sort": sort}  # fmt: skip
+        params = {
+            "status": status.value if status else None,
+            "type": type.value if type else None,
+            "page": page,
+            "per_page": per_page,
+            "sort": sort,
+        }
         return JobPage.of(await backend.call("GET", backend.job_path(), params=params))
 
     @strawberry.field(description="The caller's schedules (admins: everyone's).")

@@ -104,7 +104,7 @@ class Job:
             type=JobType(data["type"]),
             status=JobStatus(data["status"]),
             priority=data["priority"],
-            payload=data.get("payload"),
+            payload=data.get("payload") or {},
             result=data.get("result"),
             progress=Progress(percent=progress.get("percent"), message=progress.get("message")),
             error=data.get("error"),
@@ -145,7 +145,7 @@ class Schedule:
             id=strawberry.ID(str(data["id"])),
             name=data["name"],
             type=JobType(data["type"]),
-            payload=data.get("payload"),
+            payload=data.get("payload") or {},
             priority=data.get("priority"),
             cron=data.get("cron"),
             timezone=data.get("timezone"),
@@ -157,8 +157,15 @@ class Schedule:
 
 
 def _page_fields(envelope: dict[str, Any]) -> dict[str, int]:
-    return {name: envelope[key] for name, key in
-            (("page", "page"), ("per_page", "per_page"), ("total", "total"), ("pages", "pages"))}  # fmt: skip
+    return {
+        name: envelope[key]
+        for name, key in (
+            ("page", "page"),
+            ("per_page", "per_page"),
+            ("total", "total"),
+            ("pages", "pages"),
+        )
+    }
 
 
 @strawberry.type
