@@ -104,7 +104,7 @@ class Job:
             type=JobType(data["type"]),
             status=JobStatus(data["status"]),
             priority=data["priority"],
-            payload=data.get("payload") or {},
+            payload=data.get("payload") or {},  # type: ignore[arg-type]
             result=data.get("result"),
             progress=Progress(percent=progress.get("percent"), message=progress.get("message")),
             error=data.get("error"),
@@ -145,7 +145,7 @@ class Schedule:
             id=strawberry.ID(str(data["id"])),
             name=data["name"],
             type=JobType(data["type"]),
-            payload=data.get("payload") or {},
+            payload=data.get("payload") or {},  # type: ignore[arg-type]
             priority=data.get("priority"),
             cron=data.get("cron"),
             timezone=data.get("timezone"),

@@ -118,4 +118,6 @@ class UserListArgs(_ListBase):  # type: ignore[misc,valid-type]
     """Paging and sorting, and optionally only the users whose ids are given."""
 
     ids = IdList(metadata={"description": "Only these users: comma-separated ids, at most 100."})
+
+
 UserPage = page_schema(UserSchema, "UserPage")
