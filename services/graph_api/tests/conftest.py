@@ -98,7 +98,7 @@ class Rest:
     ) -> httpx.Response:
         base = (
             self.urls["JOB_API_URL"]
-            if path.startswith("/api/jobs")
+            if path.startswith(("/api/jobs", "/api/schedules"))
             else self.urls["USER_SERVICE_URL"]
         )
         headers = {"Authorization": f"Bearer {token}"} if token else {}
