@@ -16,7 +16,7 @@ STAMP := $(VENV)/.conveyor-installed
 VAR_DIR ?= $(CURDIR)/var
 run admin migrate status restart: export VAR_DIR := $(abspath $(VAR_DIR))
 
-.PHONY: help install run test lint format typecheck admin migrate bench soak supervisor-config status restart clean distclean
+.PHONY: help install run test lint format typecheck admin migrate bench soak supervisor-config status restart graphql-schema clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,6 +77,8 @@ status: ## The local stack's processes (while make run is going)
 
 restart: ## Restart one process of the local stack: make restart NAME=worker-1
 	@$(BIN)/supervisorctl -c $(VAR_DIR)/run/supervisord.conf restart "$(NAME)"
+
+graphql-schema: install ## Write the graph API's schema (SDL) to docs/schema.graphql
 
 clean: ## Remove local run data (var/) and caches
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

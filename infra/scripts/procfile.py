@@ -54,6 +54,10 @@ def processes(stack: Stack) -> dict[str, str]:
             "--bind", f"127.0.0.1:{stack.job_api_port}", "--name", "job-api", "--workers", "1",
             "job_api:create_app()",
         ])  # fmt: skip
+    if has_app("graph_api"):
+        procs["graph-api"] = gunicorn(
+            "graph_api:create_app()", stack.graph_api_port, "graph-api", threads=8
+        )
     if has_module("worker", "__main__"):
         for number in range(1, stack.worker_programs + 1):
             procs[f"worker-{number}"] = shlex.join([python, "-m", "worker"])

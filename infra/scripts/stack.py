@@ -26,6 +26,7 @@ DEFAULTS = {
     "USER_SERVICE_PORT": "8001",
     "JOB_API_PORT": "8002",
     "RQ_DASHBOARD_PORT": "8003",
+    "GRAPH_API_PORT": "8004",
     "SMTP_PORT": "8025",
     "REDIS_PORT": "6390",
     "JOB_CONCURRENCY": "2",
@@ -36,6 +37,7 @@ DEFAULTS = {
 ROUTES = {
     "user_service": ("/api/users", "/api/auth/", "/docs/users"),
     "job_api": ("/api/jobs", "/api/queue", "/api/events", "/api/schedules", "/docs/jobs"),
+    "graph_api": ("/graphql",),
     "rq_dashboard": ("/admin/rq",),
 }
 """Path prefixes each app serves behind the gateway (mirrors infra/nginx)."""
@@ -97,6 +99,7 @@ class Stack:
     user_service_port: int
     job_api_port: int
     rq_dashboard_port: int
+    graph_api_port: int
     smtp_port: int
     redis_port: int
     redis_url: str
@@ -129,6 +132,7 @@ class Stack:
             user_service_port=int(get("USER_SERVICE_PORT")),
             job_api_port=int(get("JOB_API_PORT")),
             rq_dashboard_port=int(get("RQ_DASHBOARD_PORT")),
+            graph_api_port=int(get("GRAPH_API_PORT")),
             smtp_port=int(get("SMTP_PORT")),
             redis_port=redis_port,
             redis_url=env.get("REDIS_URL") or f"redis://127.0.0.1:{redis_port}/0",

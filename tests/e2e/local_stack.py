@@ -117,7 +117,7 @@ class LocalStack:
 
     def __post_init__(self) -> None:
         names = ("PORT", "USER_SERVICE_PORT", "JOB_API_PORT", "RQ_DASHBOARD_PORT", "SMTP_PORT",
-                 "AUTOSCALER_METRICS_PORT")  # fmt: skip
+                 "AUTOSCALER_METRICS_PORT", "GRAPH_API_PORT")  # fmt: skip
         self.ports = {name: free_port() for name in (*names, "REDIS_PORT")}
 
     @property

@@ -55,13 +55,17 @@ def get_user(user_id: int) -> dict[str, Any] | None:
     return data
 
 
-def get_page(page: int, per_page: int, sort: str) -> dict[str, Any]:
-    """Return one page of the user list, items as dicts (emails included)."""
-    key = f"list:{_generation(LIST_GENERATION_KEY)}:{page}:{per_page}:{sort}"
+def get_page(page: int, per_page: int, sort: str, ids: list[int] | None = None) -> dict[str, Any]:
+    """Return one page of the user list (only ``ids`` if given), items as dicts (emails
+    included)."""
+    only = ",".join(map(str, ids)) if ids else ""
+    key = f"list:{_generation(LIST_GENERATION_KEY)}:{page}:{per_page}:{sort}:{only}"
     cached = cache.get(key)
     if cached is not None:
         return dict(cached)
     query = select(User).order_by(*order_by(User, sort))
+    if ids:
+        query = query.where(User.id.in_(ids))
     envelope = paginate(db.session, query, page, per_page)
     envelope["items"] = [user.to_dict() for user in envelope["items"]]
     cache.set(key, envelope)
