@@ -41,6 +41,7 @@ def template_values(stack: Stack) -> dict[str, str]:
         "USER_SERVICE_ADDR": f"127.0.0.1:{stack.user_service_port}",
         "JOB_API_ADDR": f"127.0.0.1:{stack.job_api_port}",
         "RQ_DASHBOARD_ADDR": f"127.0.0.1:{stack.rq_dashboard_port}",
+        "DASHBOARD_ROOT": str(stack.dashboard_dir),
     }
 
 
