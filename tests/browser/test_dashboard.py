@@ -138,6 +138,9 @@ def test_an_admin_sees_the_overview_with_completed_jobs(
     page.get_by_role("button", name="Admin overview").click()
     chart = page.get_by_role("img", name=re.compile(r"^Jobs per status"))
     expect(chart).to_have_attribute("aria-label", re.compile(r"completed [1-9]"))
+    throughput = page.get_by_role("img", name=re.compile(r"^Throughput"))
+    expect(throughput).to_have_attribute("aria-label", re.compile(r": [1-9]\d* completed"))
+    expect(throughput.locator("rect.bar-completed[height]:not([height='0'])")).not_to_have_count(0)
     expect(page.get_by_role("link", name="Open rq-dashboard")).to_have_attribute(
         "href", "/admin/rq/"
     )

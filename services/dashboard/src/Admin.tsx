@@ -1,5 +1,7 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
+import { Stats, ThroughputChart, WaitChart } from "./Charts";
 import type { Session } from "./session";
+import { JOB_TYPES } from "./SubmitForm";
 
 interface Worker {
   name: string;
@@ -19,11 +21,14 @@ interface Overview {
 
 export function Admin({ session }: { session: Session }) {
   const [overview, setOverview] = useState<Overview | null>(null);
+  const [stats, setStats] = useState<Stats | null>(null);
   const [error, setError] = useState("");
 
-  useEffect(() => {
+  const load = useCallback(() => {
     session.call<Overview>("/api/queue").then(setOverview, (caught: Error) => setError(caught.message));
+    session.call<Stats>("/api/admin/stats?minutes=60").then(setStats, (caught: Error) => setError(caught.message));
   }, [session]);
+  useEffect(load, [load]);
 
   return (
     <section className="card" aria-labelledby="admin-title">
@@ -41,6 +46,14 @@ export function Admin({ session }: { session: Session }) {
             </tbody>
           </table>
           <StatusChart statuses={overview.statuses} />
+          {stats && (
+            <>
+              <h3>Last hour</h3>
+              <ThroughputChart stats={stats} />
+              <WaitChart stats={stats} />
+            </>
+          )}
+          <BulkActions session={session} onDone={load} />
           <table aria-label="Backlog per queue">
             <thead>
               <tr><th scope="col">Queue</th><th scope="col">Queued</th><th scope="col">Running</th>
@@ -92,5 +105,53 @@ export function StatusChart({ statuses }: { statuses: Record<string, number> }) 
       </svg>
       <figcaption>Jobs per status, all users</figcaption>
     </figure>
+  );
+}
+
+/** Retry every failed job, or cancel every queued one, matching a type and/or a user. */
+function BulkActions({ session, onDone }: { session: Session; onDone: () => void }) {
+  const [type, setType] = useState("");
+  const [userId, setUserId] = useState("");
+  const [message, setMessage] = useState("");
+  const [error, setError] = useState("");
+  const run = async (action: "retry" | "cancel") => {
+    setError("");
+    setMessage("");
+    const filter: Record<string, unknown> = {};
+    if (type) filter.type = type;
+    if (userId) filter.user_id = Number(userId);
+    try {
+      const body = await session.call<{ changed: number; more: boolean }>(`/api/admin/jobs/${action}`, {
+        method: "POST",
+        body: JSON.stringify(filter),
+      });
+      const verb = action === "retry" ? "Retried" : "Canceled";
+      setMessage(`${verb} ${body.changed} jobs${body.more ? "; more match, run it again" : ""}.`);
+      onDone();
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    }
+  };
+  return (
+    <section aria-labelledby="bulk-title">
+      <h3 id="bulk-title">Bulk actions</h3>
+      <div className="row">
+        <label>
+          Bulk: job type
+          <select value={type} onChange={(e) => setType(e.target.value)}>
+            <option value="">any</option>
+            {JOB_TYPES.map((name) => <option key={name} value={name}>{name}</option>)}
+          </select>
+        </label>
+        <label>
+          Bulk: user id
+          <input type="number" min={1} value={userId} onChange={(e) => setUserId(e.target.value)} />
+        </label>
+        <button type="button" onClick={() => run("retry")}>Retry all failed</button>
+        <button type="button" onClick={() => run("cancel")}>Cancel all queued</button>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+      {message && <p className="ok">{message}</p>}
+    </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { Tokens } from "./api";
 import { Admin } from "./Admin";
 import { AuthForms, SignInForm } from "./AuthForms";
@@ -30,9 +30,12 @@ export function App({ session = defaultSession() }: { session?: Session }) {
   }, [session]);
 
   if (!signedInOnce) return <AuthForms onSignedIn={onSignedIn} />;
+  // Once signed in, the dashboard stays mounted until the user signs out: a lost session
+  // only covers it with the sign-in dialog.
+  const lost = expired || !tokens;
   return (
     <>
-      {expired && (
+      {lost && (
         <div className="overlay">
           <div role="dialog" aria-modal="true" aria-labelledby="sign-in-title" className="dialog">
             <p className="notice" role="alert">Your session ended: sign in again to carry on.</p>
@@ -40,15 +43,13 @@ export function App({ session = defaultSession() }: { session?: Session }) {
           </div>
         </div>
       )}
-      {tokens || expired ? (
-        <Dashboard session={session} tokens={tokens} onExpired={onExpired}
-          onSignOut={async () => { await session.logout(); setSignedInOnce(false); }} hidden={expired} />
-      ) : (
-        <AuthForms onSignedIn={onSignedIn} />
-      )}
+      <Dashboard session={session} tokens={tokens} onExpired={onExpired}
+        onSignOut={() => { setSignedInOnce(false); void session.logout(); }} hidden={lost} />
     </>
   );
 }
+
+const FULL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let shared: Session | null = null;
 function defaultSession(): Session {
@@ -73,7 +74,14 @@ function Dashboard({ session, tokens, onExpired, onSignOut, hidden }: DashboardP
   const [announcement, setAnnouncement] = useState("");
   const [actionError, setActionError] = useState("");
   const announce = useCallback((message: string) => setAnnouncement(message), []);
-  const { page, error, connected, reload } = useJobs(session, filters, announce, onExpired);
+  // Renew a minute before the access token expires, even when the page makes no call.
+  useEffect(() => {
+    if (!tokens) return;
+    const due = Math.max(0, tokens.expires_at - Date.now() - 60_000);
+    const timer = window.setTimeout(() => session.renew().catch(onExpired), due);
+    return () => window.clearTimeout(timer);
+  }, [session, tokens, onExpired]);
+  const { page, error, connected, reload } = useJobs(session, filters, announce, onExpired, !hidden);
 
   const act = async (work: () => Promise<unknown>) => {
     setActionError("");
@@ -145,6 +153,12 @@ function Dashboard({ session, tokens, onExpired, onSignOut, hidden }: DashboardP
                   <input value={search} onChange={(e) => setSearch(e.target.value)} />
                 </label>
               </div>
+              {FULL_ID.test(search.trim()) && jobs.length === 0 && (
+                <p>
+                  Not on this page.{" "}
+                  <button type="button" onClick={() => setOpenId(search.trim())}>Open job {search.trim()}</button>
+                </p>
+              )}
               {(error || actionError) && <p className="error" role="alert">{actionError || error}</p>}
               <JobsTable jobs={jobs} onCancel={(job) => post(job, "cancel")} onRetry={(job) => post(job, "retry")}
                 onDelete={remove} onOpen={(job) => setOpenId(job.id)} />

@@ -36,7 +36,15 @@ export function applyEvent(job: Job, event: JobEvent, now = Date.now()): Job {
 
 export type Announce = (message: string) => void;
 
-export function useJobs(session: Session, filters: Filters, announce: Announce, onExpired: () => void) {
+/** ``active`` is false while the session is lost: the stream closes, and reopens (and the
+ * page reloads) once the user has signed in again. */
+export function useJobs(
+  session: Session,
+  filters: Filters,
+  announce: Announce,
+  onExpired: () => void,
+  active = true,
+) {
   const [page, setPage] = useState<Page<Job> | null>(null);
   const [error, setError] = useState("");
   const [connected, setConnected] = useState(false);
@@ -59,13 +67,14 @@ export function useJobs(session: Session, filters: Filters, announce: Announce, 
   }, [session, filters.page, filters.status, filters.type, onExpired]);
 
   useEffect(() => {
-    void load();
-  }, [load]);
+    if (active) void load();
+  }, [load, active]);
 
   const loadRef = useRef(load);
   loadRef.current = load;
 
   useEffect(() => {
+    if (!active) return;
     let source: EventSource | null = null;
     let lastId = "";
     let timer: number | undefined;
@@ -136,7 +145,7 @@ export function useJobs(session: Session, filters: Filters, announce: Announce, 
       window.clearTimeout(timer);
       source?.close();
     };
-  }, [session, announce, onExpired]);
+  }, [session, announce, onExpired, active]);
 
   return { page, error, connected, reload: load, setPage };
 }
