@@ -8,11 +8,11 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from conveyor_shared.jobs import events, store
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.jobs.status import FAILED, QUEUED, TYPES
+from conveyor_shared.jobs.store import AnySession
 from conveyor_shared.redis_client import get_redis
 
 from ... import submission
@@ -37,7 +37,7 @@ class BulkResultSchema(ma.Schema):
     more = ma.fields.Boolean(metadata={"description": "More jobs match: call again"})
 
 
-def matching(session: Session, status: str, wanted: dict[str, Any]) -> tuple[list[str], bool]:
+def matching(session: AnySession, status: str, wanted: dict[str, Any]) -> tuple[list[str], bool]:
     """Return up to MAX_JOBS ids of jobs in ``status`` that match, oldest first, and whether
     more match."""
     query = select(Job.id).where(Job.status == status)
@@ -49,7 +49,7 @@ def matching(session: Session, status: str, wanted: dict[str, Any]) -> tuple[lis
     return ids[:MAX_JOBS], len(ids) > MAX_JOBS
 
 
-def retry_failed(session: Session, wanted: dict[str, Any]) -> dict[str, Any]:
+def retry_failed(session: AnySession, wanted: dict[str, Any]) -> dict[str, Any]:
     """Queue every matching failed job again (a job that moved meanwhile is left alone)."""
     ids, more = matching(session, FAILED, wanted)
     retried = [job for job in (store.retry(session, job_id) for job_id in ids) if job]
@@ -59,7 +59,7 @@ def retry_failed(session: Session, wanted: dict[str, Any]) -> dict[str, Any]:
     return {"changed": len(retried), "job_ids": [job.id for job in retried], "more": more}
 
 
-def cancel_queued(session: Session, wanted: dict[str, Any]) -> dict[str, Any]:
+def cancel_queued(session: AnySession, wanted: dict[str, Any]) -> dict[str, Any]:
     """Cancel every matching queued job at once (one that started meanwhile is left alone)."""
     ids, more = matching(session, QUEUED, wanted)
     canceled: list[Job] = []

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.jobs.status import COMPLETED, FAILED
+from conveyor_shared.jobs.store import AnySession
 
 BUCKET = timedelta(minutes=1)
 
@@ -28,7 +28,7 @@ def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def collect(session: Session, now: datetime, minutes: int) -> dict[str, Any]:
+def collect(session: AnySession, now: datetime, minutes: int) -> dict[str, Any]:
     """Return per-minute completed/failed counts and wait percentiles for the last ``minutes``."""
     since = _minute(now) - BUCKET * (minutes - 1)
     buckets = [since + BUCKET * index for index in range(minutes)]
