@@ -9,5 +9,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.tsx"],
+    // A shared 2-core CI machine makes userEvent typing slow; a stuck test still fails.
+    testTimeout: 30_000,
   },
 });
