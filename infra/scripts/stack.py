@@ -35,8 +35,14 @@ DEFAULTS = {
 
 ROUTES = {
     "user_service": ("/api/users", "/api/auth/", "/docs/users"),
-    "job_api": ("/api/jobs", "/api/queue", "/api/events", "/api/schedules", "/api/admin/",
-                "/docs/jobs"),
+    "job_api": (
+        "/api/jobs",
+        "/api/queue",
+        "/api/events",
+        "/api/schedules",
+        "/api/admin/",
+        "/docs/jobs",
+    ),
     "rq_dashboard": ("/admin/rq",),
 }
 """Path prefixes each app serves behind the gateway (mirrors infra/nginx)."""
