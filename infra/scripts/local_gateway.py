@@ -11,11 +11,17 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
+import re
 import uuid
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-from stack import ROUTES, has_app, installed
+from stack import ROUTES, Stack, has_app, installed
+from werkzeug.exceptions import NotFound
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Request
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +90,28 @@ class PrefixRouter:
         return self.fallback(environ, start_response)
 
 
+NOT_THE_PAGE = re.compile(r"^/(api|docs|admin)(/|$)|^/assets/")
+"""Paths the dashboard never answers with its page (mirrors infra/nginx)."""
+
+
+def dashboard_app(dist: Path, not_found: WSGIApp) -> WSGIApp:
+    """Serve the built dashboard: a file when one exists, else its page (a single-page app)."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        path = request.path.lstrip("/") or "index.html"
+        try:
+            response = send_from_directory(dist, path, environ)
+        except NotFound:
+            if NOT_THE_PAGE.match(request.path) or not (dist / "index.html").is_file():
+                return not_found(environ, start_response)
+            response = send_from_directory(dist, "index.html", environ)
+        response.headers["X-Request-ID"] = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
+        return response(environ, start_response)
+
+    return app
+
+
 def load(package: str) -> WSGIApp:
     """Import ``package`` and build its app, without a second rotating log file writer."""
     if package == "rq_dashboard":
@@ -107,4 +135,5 @@ def create_app() -> PrefixRouter:
             app = load(package)
         mounts += [(prefix, app) for prefix in prefixes]
     not_found = problem_app(404, "Not Found", "No resource at this URL.")
-    return PrefixRouter(mounts, not_found)
+    dist = Path(os.environ.get("DASHBOARD_DIR") or Stack.dashboard_dir)
+    return PrefixRouter(mounts, dashboard_app(dist, not_found))

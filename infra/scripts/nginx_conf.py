@@ -42,6 +42,7 @@ def template_values(stack: Stack) -> dict[str, str]:
         "JOB_API_ADDR": f"127.0.0.1:{stack.job_api_port}",
         "RQ_DASHBOARD_ADDR": f"127.0.0.1:{stack.rq_dashboard_port}",
         "GRAPH_API_ADDR": f"127.0.0.1:{stack.graph_api_port}",
+        "DASHBOARD_ROOT": str(stack.dashboard_dir),
     }
 
 

@@ -1,6 +1,7 @@
 """Run the whole local stack in the foreground: ``make run`` calls this.
 
-Steps: a development key pair under VAR_DIR/keys; supervisord with every process as a
+Steps: the web dashboard built if its sources changed (infra/scripts/dashboard.py); a
+development key pair under VAR_DIR/keys; supervisord with every process as a
 program (``supervisor_conf.py``), the private Redis first (unless REDIS_URL is given);
 once Redis answers, each service's migrations and the gateway's config; then every other
 program. supervisord restarts whatever dies. Ctrl-C (or SIGTERM) stops everything: the
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+import dashboard
 import nginx_conf
 import redis
 import supervisor_conf
@@ -111,7 +113,7 @@ def url_map(stack: Stack) -> str:
     base = stack.public_url
     return "\n".join(
         [
-            f"Conveyor is at {base}  (gateway: {stack.gateway})",
+            f"Conveyor is at {base}  (gateway: {stack.gateway}; the web dashboard)",
             f"  {base}/docs/users   user-service API docs",
             f"  {base}/docs/jobs    job-api API docs",
             f"  {base}/admin/rq/    rq-dashboard (admins)",
@@ -150,6 +152,8 @@ def main() -> int:
             f"something already answers on Redis port {stack.redis_port}: is another "
             "`make run` going? Stop it, or set REDIS_PORT."
         )
+    if stack.dashboard_dir == dashboard.DIST:  # a DASHBOARD_DIR given is built already
+        dashboard.build()
     if stack.gateway == "nginx":
         nginx_conf.write(stack)
     config = stack.var_dir / "run" / "supervisord.conf"

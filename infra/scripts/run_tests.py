@@ -1,8 +1,9 @@
 """Run each test suite in its own pytest process and summarise: ``make test`` and CI use it.
 
-Suites: shared/tests, every services/*/tests, every clients/*/tests, then the top-level
-tests/. pytest's exit code 5 ("no tests collected") passes only for a suite that has no test
-files yet.
+Suites: shared/tests, every services/*/tests, every clients/*/tests, the dashboard's Vitest
+suite (services/dashboard, through infra/scripts/dashboard.py, which also builds it for the
+browser tests), then the top-level tests/. pytest's exit code 5 ("no tests collected")
+passes only for a suite that has no test files yet.
 
     python infra/scripts/run_tests.py [--python PY] [SUITE_DIR ...] [-- PYTEST_ARGS]
 """
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = ROOT / "services" / "dashboard"
 NO_TESTS_COLLECTED = 5
 SUMMARY = re.compile(r"^=+ .* in [\d.]+s.* =+$|^\d+ (passed|failed|error).* in [\d.]+s")
 
@@ -25,7 +27,7 @@ def suites() -> list[Path]:
     found = [ROOT / "shared" / "tests"]
     found += sorted(path.parent / "tests" for path in ROOT.glob("services/*/pyproject.toml"))
     found += sorted(path.parent / "tests" for path in ROOT.glob("clients/*/pyproject.toml"))
-    found.append(ROOT / "tests")
+    found += [DASHBOARD, ROOT / "tests"]  # the browser tests need the dashboard built
     return [path for path in found if path.is_dir()]
 
 
@@ -38,6 +40,8 @@ def run(python: str, suite: Path, extra: list[str]) -> tuple[bool, str]:
     name = str(suite.relative_to(ROOT))
     print(f"\n===== {name} =====", flush=True)
     command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", suite.name, *extra]
+    if suite == DASHBOARD:  # Vitest, not pytest; its script prints a pytest-like summary
+        command = [sys.executable, str(ROOT / "infra" / "scripts" / "dashboard.py"), "test"]
     process = subprocess.Popen(
         command, cwd=suite.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

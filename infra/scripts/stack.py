@@ -36,7 +36,14 @@ DEFAULTS = {
 
 ROUTES = {
     "user_service": ("/api/users", "/api/auth/", "/docs/users"),
-    "job_api": ("/api/jobs", "/api/queue", "/api/events", "/api/schedules", "/docs/jobs"),
+    "job_api": (
+        "/api/jobs",
+        "/api/queue",
+        "/api/events",
+        "/api/schedules",
+        "/api/admin/",
+        "/docs/jobs",
+    ),
     "graph_api": ("/graphql",),
     "rq_dashboard": ("/admin/rq",),
 }
@@ -108,6 +115,7 @@ class Stack:
     gateway: str
     autoscale: tuple[int, int] | None = None
     """``WORKER_AUTOSCALE``'s ``(MIN, MAX)``, when workers follow the backlog."""
+    dashboard_dir: Path = ROOT / "services" / "dashboard" / "dist"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Stack:
@@ -142,6 +150,7 @@ class Stack:
             autoscale=parse_autoscale(env["WORKER_AUTOSCALE"])
             if env.get("WORKER_AUTOSCALE")
             else None,
+            dashboard_dir=Path(env.get("DASHBOARD_DIR") or cls.dashboard_dir).resolve(),
         )
 
     @property
@@ -169,6 +178,7 @@ class Stack:
             "JOB_API_URL": f"http://127.0.0.1:{self.job_api_port}",
             "JOB_CONCURRENCY": str(self.concurrency),
             "PYTHONUNBUFFERED": "1",
+            "DASHBOARD_DIR": str(self.dashboard_dir),
             # nginx adds one X-Forwarded-For hop; user-service rate-limits by client address.
             "TRUSTED_PROXY_COUNT": "1" if self.gateway == "nginx" else "0",
         }

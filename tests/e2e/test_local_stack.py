@@ -119,11 +119,29 @@ def test_users_openapi_is_served(stack: LocalStack) -> None:
     assert "/api/users" in spec["paths"]
 
 
-def test_unknown_path_is_a_problem_404(stack: LocalStack) -> None:
-    reply = http("GET", f"{stack.url}/no/such/thing")
+@pytest.mark.parametrize("path", ["/api/no/such/thing", "/docs/nothing", "/assets/missing.js"])
+def test_unknown_api_path_is_a_problem_404(stack: LocalStack, path: str) -> None:
+    reply = http("GET", f"{stack.url}{path}")
     assert reply.status == 404
     assert reply.headers["Content-Type"].startswith("application/problem+json")
     assert reply.json()["status"] == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/jobs/some-page"])
+def test_other_paths_are_the_dashboard_page(stack: LocalStack, path: str) -> None:
+    reply = http("GET", f"{stack.url}{path}")
+    assert reply.status == 200
+    assert reply.headers["Content-Type"].startswith("text/html")
+    assert b'<div id="root"></div>' in reply.body
+
+
+def test_dashboard_script_is_served_as_javascript(stack: LocalStack) -> None:
+    page = http("GET", f"{stack.url}/").body.decode()
+    script = re.search(r'src="(/assets/[^"]+\.js)"', page)
+    assert script, page
+    reply = http("GET", f"{stack.url}{script.group(1)}")
+    assert reply.status == 200
+    assert "javascript" in reply.headers["Content-Type"]
 
 
 def test_a_path_with_a_nul_byte_is_a_problem(stack: LocalStack, token: str) -> None:

@@ -148,3 +148,52 @@ def test_router_refuses_a_body_over_8_mb_with_a_413_problem(
     assert status[0].startswith("413")
     assert ("Content-Type", "application/problem+json") in headers[0]
     assert b'"status": 413' in body
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> local_gateway.WSGIApp:
+    """The Python gateway's dashboard app over a small built tree."""
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<html>page</html>")
+    (tmp_path / "assets" / "app.js").write_text("console.log(1)")
+    return local_gateway.dashboard_app(tmp_path, local_gateway.problem_app(404, "Not Found", "x"))
+
+
+def serve(app: local_gateway.WSGIApp, path: str) -> tuple[str, dict[str, str], bytes]:
+    found: list[tuple[str, dict[str, str]]] = []
+
+    def start_response(line: str, headers: list[tuple[str, str]]) -> None:
+        found.append((line, dict(headers)))
+
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "SERVER_NAME": "t", "SERVER_PORT": "80",
+               "wsgi.url_scheme": "http"}  # fmt: skip
+    answer = app(environ, start_response)
+    try:
+        body = b"".join(answer)
+    finally:
+        close = getattr(answer, "close", None)  # what a WSGI server does once it has sent it
+        if close is not None:
+            close()
+    return found[0][0], found[0][1], body
+
+
+@pytest.mark.parametrize("path", ["/", "/jobs/abc"])
+def test_dashboard_pages_are_its_index(dashboard: local_gateway.WSGIApp, path: str) -> None:
+    status, headers, body = serve(dashboard, path)
+    assert status.startswith("200") and body == b"<html>page</html>"
+    assert headers["Content-Type"].startswith("text/html")
+
+
+def test_dashboard_serves_its_assets(dashboard: local_gateway.WSGIApp) -> None:
+    status, headers, body = serve(dashboard, "/assets/app.js")
+    assert status.startswith("200") and body == b"console.log(1)"
+    assert "javascript" in headers["Content-Type"]
+
+
+@pytest.mark.parametrize("path", ["/assets/missing.js", "/api/nothing", "/docs/x", "/admin"])
+def test_dashboard_never_answers_api_paths_with_its_page(
+    dashboard: local_gateway.WSGIApp, path: str
+) -> None:
+    status, headers, _ = serve(dashboard, path)
+    assert status.startswith("404")
+    assert headers["Content-Type"] == "application/problem+json"

@@ -47,6 +47,11 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int]]] = [
     ("PATCH", "/api/schedules/{schedule}", {"name": "renamed"}, (401, 200, 404, 200)),
     ("POST", "/api/schedules/{schedule}/run", None, (401, 201, 404, 201)),
     ("DELETE", "/api/schedules/{schedule}", None, (401, 204, 404, 204)),
+    # Admin-only figures and bulk actions (the dashboard's operator view); the filters keep
+    # the bulk calls off the world's own jobs.
+    ("GET", "/api/admin/stats", None, (401, 403, 403, 200)),
+    ("POST", "/api/admin/jobs/retry", {"type": "email"}, (401, 403, 403, 200)),
+    ("POST", "/api/admin/jobs/cancel", {"type": "email"}, (401, 403, 403, 200)),
 ]  # fmt: skip
 
 CASES = [

@@ -17,7 +17,7 @@ from conveyor_shared.jobs.db import configure_sqlite, engine_options
 from . import access, caching, cli, group_commit, metrics, submission
 from .exceptions import JobApiError
 from .extensions import db, migrate
-from .resources import events, jobs, queue, schedules
+from .resources import admin, events, jobs, queue, schedules
 
 SERVICE = "job-api"
 
@@ -62,5 +62,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(queue.blp)
     api.register_blueprint(events.blp)
     api.register_blueprint(schedules.blp)
+    api.register_blueprint(admin.blp)
     app.register_error_handler(JobApiError, _handle_domain_error)
     return finish_app(app)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as RQJob
 from sqlalchemy import Select, select
 from werkzeug.routing import BaseConverter
 
@@ -76,3 +79,9 @@ def release_database() -> None:
     """End the request's SQL transaction before Redis I/O (on SQLite it holds the write lock);
     loaded rows keep their values."""
     db.session.close()
+
+
+def forget_run(run_id: str) -> None:
+    """Drop a run from RQ (best effort: the worker skips a run that is not current anyway)."""
+    with contextlib.suppress(NoSuchJobError):
+        RQJob.fetch(run_id, connection=get_redis()).delete(remove_from_queue=True)

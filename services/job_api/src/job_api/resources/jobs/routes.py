@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 from pathlib import Path
@@ -13,7 +12,6 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
-from rq.job import Job as RQJob
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import current_principal
@@ -24,7 +22,7 @@ from conveyor_shared.jobs.status import STATUSES
 from conveyor_shared.redis_client import get_redis
 
 from ... import caching, idempotency, submission
-from ...access import get_job, with_positions
+from ...access import forget_run, get_job, with_positions
 from ...exceptions import Conflict, NotFound
 from ...extensions import db
 from . import reads
@@ -41,12 +39,6 @@ from .schemas import (
 logger = logging.getLogger(__name__)
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/jobs", description="Submit and follow jobs")
-
-
-def _forget_run(run_id: str) -> None:
-    """Drop a run from RQ (best effort: the worker skips a run that is not current anyway)."""
-    with contextlib.suppress(NoSuchJobError):
-        RQJob.fetch(run_id, connection=get_redis()).delete(remove_from_queue=True)
 
 
 @blp.route("")
@@ -143,7 +135,7 @@ class JobItem(MethodView):
         # The files go only once the row is gone for good.
         shutil.rmtree(Path(current_app.config["ARTIFACTS_DIR"]) / job_id, ignore_errors=True)
         if run_id:
-            _forget_run(run_id)
+            forget_run(run_id)
 
 
 @blp.route("/<job_id:job_id>/cancel")
@@ -166,7 +158,7 @@ class Cancel(MethodView):
         if outcome == "canceled":
             events.publish(connection, job)
             if job.run_id:
-                _forget_run(job.run_id)
+                forget_run(job.run_id)
             return job, 200
         assert job.run_id is not None
         caching.invalidate(job.user_id)  # cancel_requested changed; the event comes at the stop

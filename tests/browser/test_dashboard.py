@@ -1,0 +1,169 @@
+"""The web dashboard in headless Chromium, through nginx, against the stack as make run runs it.
+
+Elements are found by their accessible names (SPEC.md section 6): those names are the contract.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from local_stack import LocalStack, http
+from playwright.sync_api import expect
+
+from browser.browser_helpers import make_account, screenshot, serious_violations, sign_in
+
+JOB_ROW = "tr[data-job-id]"
+
+
+def submit_timed(page: Any, seconds: str, fail_attempts: str = "0", retries: str = "3") -> Any:
+    """Submit a timed job through the form; return its row (the newest job leads the table)."""
+    before = set(page.locator(JOB_ROW).evaluate_all("rows => rows.map(r => r.dataset.jobId)"))
+    page.get_by_label("Job type").select_option("timed")
+    page.get_by_label("Duration (seconds)").fill(seconds)
+    page.get_by_label("Fail the first attempts").fill(fail_attempts)
+    page.get_by_label("Max retries").fill(retries)
+    page.get_by_role("button", name="Submit job").click()
+    jobs = page.get_by_role("table", name="Jobs")
+    expect(jobs.locator(JOB_ROW)).to_have_count(len(before) + 1)
+    ids = jobs.locator(JOB_ROW).evaluate_all("rows => rows.map(r => r.dataset.jobId)")
+    (new_id,) = set(ids) - before
+    return jobs.locator(f'tr[data-job-id="{new_id}"]')
+
+
+def test_sign_up_through_the_form(new_page: Callable[..., Any]) -> None:
+    page = new_page()
+    page.get_by_role("button", name="Create one").click()
+    name = f"signup_{uuid.uuid4().hex[:10]}"
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Email").fill(f"{name}@example.com")
+    page.get_by_label("Password").fill("a good password")
+    screenshot(page, "sign-up")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_sign_in_and_out_through_the_form(
+    new_page: Callable[..., Any], account: dict[str, str]
+) -> None:
+    page = new_page()
+    screenshot(page, "sign-in")
+    sign_in(page, account)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_a_wrong_password_shows_the_problem(
+    new_page: Callable[..., Any], account: dict[str, str]
+) -> None:
+    page = new_page()
+    sign_in_form = {**account, "password": "not the password"}
+    page.get_by_label("Username or email").fill(sign_in_form["username"])
+    page.get_by_label("Password").fill(sign_in_form["password"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text(re.compile(r"\w+"))
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def test_a_timed_job_moves_and_completes_without_a_reload(
+    signed_in: Any, new_page: Callable[..., Any], stack: LocalStack
+) -> None:
+    other = new_page()
+    sign_in(other, make_account(stack))
+    row = submit_timed(signed_in, "3")
+    bar = row.get_by_role("progressbar")
+    seen: set[str] = set()
+    # Poll the bar until it has shown two different values or the job has finished.
+    while len(seen) < 2 and row.get_attribute("data-status") != "completed":
+        if bar.count():
+            seen.add(bar.get_attribute("aria-valuenow") or "")
+        signed_in.wait_for_timeout(100)
+    screenshot(signed_in, "jobs-running")
+    expect(row).to_have_attribute("data-status", "completed", timeout=30_000)
+    expect(row).to_contain_text("completed")
+    assert len(seen - {""}) >= 2, f"the progress bar never moved: {seen}"
+    expect(signed_in.get_by_role("status")).to_contain_text("completed")
+    job_id = row.get_attribute("data-job-id")
+    expect(other.locator(f'tr[data-job-id="{job_id}"]')).to_have_count(0)
+    screenshot(signed_in, "jobs")
+
+
+def test_a_long_job_is_canceled_from_the_page(signed_in: Any) -> None:
+    row = submit_timed(signed_in, "600")
+    row.get_by_role("button", name="Cancel").click()
+    expect(row).to_have_attribute("data-status", "canceled", timeout=30_000)
+
+
+def test_a_failed_job_is_retried_from_the_page(signed_in: Any) -> None:
+    row = submit_timed(signed_in, "0", fail_attempts="1", retries="0")
+    expect(row).to_have_attribute("data-status", "failed", timeout=30_000)
+    expect(signed_in.get_by_role("status")).to_contain_text("failed")
+    row.get_by_role("button", name="Retry").click()
+    expect(row).to_have_attribute("data-status", "completed", timeout=30_000)
+
+
+def test_an_export_is_downloaded(signed_in: Any) -> None:
+    submit_timed(signed_in, "0")
+    signed_in.get_by_label("Job type").select_option("export")
+    signed_in.get_by_label("Export format").select_option("csv")
+    signed_in.get_by_role("button", name="Submit job").click()
+    row = signed_in.locator(JOB_ROW).filter(has_text="export")
+    expect(row).to_have_attribute("data-status", "completed", timeout=30_000)
+    row.get_by_role("button", name=re.compile("^Details of job")).click()
+    with signed_in.expect_download() as download:
+        signed_in.get_by_role("button", name=re.compile("^Download")).click()
+    content = Path(download.value.path()).read_text()
+    assert "timed" in content and "completed" in content, content[:500]
+    screenshot(signed_in, "job-detail")
+
+
+def test_an_admin_sees_the_overview_with_completed_jobs(
+    new_page: Callable[..., Any], stack: LocalStack
+) -> None:
+    admin = make_account(stack, admin=True)
+    login = http("POST", f"{stack.url}/api/auth/login",
+                 {"username": admin["username"], "password": admin["password"]})  # fmt: skip
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    created = http("POST", f"{stack.url}/api/jobs",
+                   {"type": "timed", "payload": {"duration_seconds": 0}}, headers)  # fmt: skip
+    assert created.status == 201, created.body
+    page = new_page()
+    sign_in(page, admin)
+    expect(page.locator(f'tr[data-job-id="{created.json()["id"]}"]')).to_have_attribute(
+        "data-status", "completed", timeout=30_000
+    )
+    page.get_by_role("button", name="Admin overview").click()
+    chart = page.get_by_role("img", name=re.compile(r"^Jobs per status"))
+    expect(chart).to_have_attribute("aria-label", re.compile(r"completed [1-9]"))
+    throughput = page.get_by_role("img", name=re.compile(r"^Throughput"))
+    expect(throughput).to_have_attribute("aria-label", re.compile(r": [1-9]\d* completed"))
+    expect(throughput.locator("rect.bar-completed[height]:not([height='0'])")).not_to_have_count(0)
+    expect(page.get_by_role("link", name="Open rq-dashboard")).to_have_attribute(
+        "href", "/admin/rq/"
+    )
+    screenshot(page, "admin-overview")
+    assert serious_violations(page) == []
+
+
+def test_sign_in_view_passes_axe(new_page: Callable[..., Any]) -> None:
+    assert serious_violations(new_page()) == []
+
+
+def test_sign_up_view_passes_axe(new_page: Callable[..., Any]) -> None:
+    page = new_page()
+    page.get_by_role("button", name="Create one").click()
+    assert serious_violations(page) == []
+
+
+def test_jobs_view_passes_axe_on_a_phone(
+    new_page: Callable[..., Any], account: dict[str, str]
+) -> None:
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    sign_in(page, account)
+    submit_timed(page, "0")
+    expect(page.locator(JOB_ROW)).to_have_attribute("data-status", "completed", timeout=30_000)
+    screenshot(page, "jobs-phone")
+    assert serious_violations(page) == []
