@@ -76,6 +76,8 @@ def gateway_server(listen: str, job_api: str, access_log: Path) -> tuple[str, st
             "USER_SERVICE_ADDR": "127.0.0.1:9",
             "JOB_API_ADDR": job_api,
             "RQ_DASHBOARD_ADDR": "127.0.0.1:9",
+            "GRAPH_API_ADDR": "127.0.0.1:9",
+            "DASHBOARD_ROOT": str(ROOT / "services" / "dashboard" / "dist"),
         }
         return nginx_conf.substitute(template.read_text(), values), "infra/nginx template"
     return proxy_server("conveyor_job_api", listen, job_api, access_log), "bench fallback"
