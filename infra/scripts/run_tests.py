@@ -62,8 +62,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="interpreter that has pytest")
     parser.add_argument("suite", nargs="*", type=Path, help="test directories (default: all)")
-    args, extra = parser.parse_known_args()
-    extra = [arg for arg in extra if arg != "--"]
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, extra = parser.parse_known_args(argv[:split])
+    extra += argv[split + 1 :]  # everything after "--" goes to pytest as it is
     chosen = [path.resolve() for path in args.suite] or suites()
     results = [(suite, *run(args.python, suite, extra)) for suite in chosen]
     print("\n===== summary =====")
