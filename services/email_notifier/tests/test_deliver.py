@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 import redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job, JobStatus
 
 from conveyor_shared import logs, notifications
+from conveyor_shared.rq_worker import PromptSimpleWorker
 from email_notifier.exceptions import DeliveryInProgress
 from email_notifier.ledger import SENT, Ledger
 
@@ -24,9 +25,8 @@ pytestmark = pytest.mark.usefixtures("notifier")
 
 
 def work(connection: redis.Redis) -> None:
-    SimpleWorker([Queue(notifications.QUEUE, connection=connection)], connection=connection).work(
-        burst=True, max_jobs=20
-    )
+    queue = Queue(notifications.QUEUE, connection=connection)
+    PromptSimpleWorker([queue], connection=connection).work(burst=True, max_jobs=20)
 
 
 def jobs(connection: redis.Redis) -> list[Job]:

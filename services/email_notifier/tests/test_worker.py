@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
 from rq.job import Job, JobStatus
 
 from conveyor_shared import notifications
@@ -115,8 +115,14 @@ def test_log_lines_carry_the_request_id_and_job_id(
     notifications.send_email(connection, **WELCOME, request_id="req-42")
     queue = Queue(notifications.QUEUE, connection=connection)
     [job_id] = wait_for(queue.finished_job_registry.get_job_ids, "the job to finish")
-    lines = (tmp_path / "log" / "email-notifier.log").read_text().splitlines()
-    [sent] = [r for r in map(json.loads, lines) if r["message"].startswith("email welcome:7 sent")]
+    log = tmp_path / "log" / "email-notifier.log"
+
+    def sent_lines() -> list[dict[str, Any]]:  # one writer thread writes the file in batches
+        lines = log.read_text().splitlines() if log.exists() else []
+        found = [json.loads(line) for line in lines]
+        return [r for r in found if r["message"].startswith("email welcome:7 sent")]
+
+    [sent] = wait_for(sent_lines, "the sent line in the log file")
     assert sent["request_id"] == "req-42"
     assert sent["job_id"] == job_id
     assert sent["service"] == "email-notifier"
@@ -155,3 +161,17 @@ def _connect(port: int) -> smtplib.SMTP | None:
         return smtplib.SMTP("127.0.0.1", port, timeout=5)
     except OSError:
         return None
+
+
+STOP_DEADLINE = 10.0
+"""Seconds a SIGTERMed idle notifier may take to exit: far below redis-py's 60 s pubsub
+sleep, which RQ's own stop waited out."""
+
+
+def test_sigterm_stops_an_idle_notifier_promptly(
+    connection: redis.Redis, start_notifier: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    notifier = start_notifier()
+    wait_for(lambda: Worker.all(connection=connection), "the notifier to register")
+    notifier.send_signal(signal.SIGTERM)
+    assert notifier.wait(timeout=STOP_DEADLINE) == 0

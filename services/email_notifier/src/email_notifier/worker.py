@@ -14,10 +14,11 @@ import logging
 from typing import Any
 
 import redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from conveyor_shared import logs, redis_client
 from conveyor_shared.notifications import QUEUE
+from conveyor_shared.rq_worker import PromptSimpleWorker
 
 from . import config as settings
 from . import liveness, runtime
@@ -25,9 +26,9 @@ from . import liveness, runtime
 log = logging.getLogger(__name__)
 
 
-def build(config: dict[str, Any], connection: redis.Redis) -> SimpleWorker:
+def build(config: dict[str, Any], connection: redis.Redis) -> PromptSimpleWorker:
     """Return a worker for the notifications queue."""
-    return SimpleWorker(
+    return PromptSimpleWorker(
         [Queue(QUEUE, connection=connection)],
         connection=connection,
         maintenance_interval=config["MAINTENANCE_INTERVAL"],

@@ -44,7 +44,7 @@ from types import FrameType
 from typing import Any
 
 import redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job as RQJob
 from rq.scheduler import RQScheduler
 from rq.scheduler import run as run_scheduler
@@ -53,6 +53,7 @@ from rq.worker import WorkerStatus
 from conveyor_shared.fair import Dispatcher, FairQueue, Pick
 from conveyor_shared.jobs import dispatch
 from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
+from conveyor_shared.rq_worker import PromptSimpleWorker
 
 from . import execution, rq_record
 from .exceptions import JobStopped
@@ -71,9 +72,6 @@ REDIS_RETRY_MAX = 30.0
 SUSPENSION_CHECK_INTERVAL = 1.0
 """Seconds between two looks at ``rq suspend``'s flag (RQ looks before every job)."""
 
-PUBSUB_STOP_TIMEOUT = 1.0
-"""Seconds a stopping worker waits for its command channel's thread (see ``unsubscribe``)."""
-
 MIN_CHARGE = 0.005
 """Least worker time, in seconds, a dispatched job is charged: the few milliseconds of
 bookkeeping around each job are the platform's, but a flood of empty jobs still pays for
@@ -81,7 +79,7 @@ every dispatch it takes."""
 
 
 @contextmanager
-def _unless_redis_is_down(worker: SimpleWorker, step: str) -> Iterator[None]:
+def _unless_redis_is_down(worker: PromptSimpleWorker, step: str) -> Iterator[None]:
     """Skip an RQ step between two jobs while Redis is unreachable: the dequeue loop that
     follows backs off until Redis is back (RQ's own loop would end the process)."""
     try:
@@ -111,7 +109,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
 
 
-class ConveyorWorker(SimpleWorker):
+class ConveyorWorker(PromptSimpleWorker):
     """One job at a time, in this process, watched by a :class:`Monitor`."""
 
     queue_class = FairQueue
@@ -232,18 +230,6 @@ class ConveyorWorker(SimpleWorker):
         if presence is not None:
             presence.leave()
         super().register_death()
-
-    def unsubscribe(self) -> None:
-        """Stop listening for RQ's commands without waiting out the listener's sleep.
-
-        RQ unsubscribes, then waits for redis-py's pubsub thread with no bound; an
-        unsubscribed thread (redis-py 8) waits up to its whole 60 s sleep for a
-        subscription before it looks at its stop flag, so a SIGTERMed worker could take a
-        minute to exit. The flag is set and the wait bounded; the daemon thread ends with
-        the process (its socket with it)."""
-        thread = self.pubsub_thread
-        if thread is not None:
-            thread.stop(timeout=PUBSUB_STOP_TIMEOUT)
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         """RQ's worker heartbeat when RQ's own job bookkeeping asks for one (an explicit
