@@ -149,6 +149,12 @@ def api(rest: dict[str, Any]) -> Rest:
     return Rest(rest)
 
 
+@pytest.fixture(scope="session")
+def root(rest: dict[str, Any]) -> dict[str, Any]:
+    """One admin per SQL backend, made once (user-service's command is a process start)."""
+    return Rest(rest).admin()
+
+
 @pytest.fixture
 def alice(api: Rest) -> dict[str, Any]:
     return api.signup("alice")

@@ -53,6 +53,7 @@ def environment(
         ARGON2_MEMORY_COST="8",
         ARGON2_PARALLELISM="1",
         WEB_CONCURRENCY="1",
+        ACCESS_TOKEN_TTL="3600",  # the session's admin keeps one token for the whole suite
     )
     return env
 
