@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The modules here import their helpers as top-level modules, as clients' and browser tests do.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from local_stack import LocalStack, login, signup
 
 GATEWAYS = ("nginx", "python")
