@@ -222,3 +222,20 @@ class LocalStack:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         return leftovers
+
+
+def signup(stack: LocalStack, password: str = "correct horse") -> dict[str, Any]:
+    """Sign a new user up through the gateway: ``username``, ``password`` and the ``user``."""
+    name = f"e2e_{uuid.uuid4().hex[:10]}"
+    reply = http(
+        "POST",
+        f"{stack.url}/api/users",
+        {"username": name, "email": f"{name}@example.com", "password": password},
+    )
+    assert reply.status == 201, reply.body
+    return {"username": name, "password": password, "user": reply.json()}
+
+
+def login(stack: LocalStack, username: str, password: str) -> Reply:
+    body = {"username": username, "password": password}
+    return http("POST", f"{stack.url}/api/auth/login", body)

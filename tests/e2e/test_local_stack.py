@@ -10,9 +10,7 @@ import base64
 import email
 import email.policy
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -24,7 +22,7 @@ from typing import Any
 
 import pytest
 import redis
-from local_stack import ROOT, LocalStack, Reply, http, poll
+from local_stack import ROOT, LocalStack, http, login, poll, signup
 from raw_http import request_line_of, send
 from rq import Queue
 
@@ -32,51 +30,6 @@ from conveyor_shared import notifications
 from job_api.resources.events import settings as event_settings
 
 ADMIN = ROOT / "infra" / "scripts" / "admin.py"
-
-GATEWAYS = ("nginx", "python")
-
-
-@pytest.fixture(scope="module", params=GATEWAYS)
-def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalStack]:
-    if request.param == "nginx" and not shutil.which("nginx"):
-        if os.environ.get("CI"):
-            pytest.fail("nginx must be installed in CI: the nginx gateway may not go untested")
-        pytest.skip("nginx is not installed here")
-    running = LocalStack(request.param, tmp_path_factory.mktemp(f"stack-{request.param}"))
-    running.start()
-    yield running
-    leftovers = running.stop()
-    assert not leftovers, f"processes outlived the stack's stop: {leftovers}"
-
-
-def signup(stack: LocalStack, password: str = "correct horse") -> dict[str, Any]:
-    name = f"e2e_{uuid.uuid4().hex[:10]}"
-    reply = http(
-        "POST",
-        f"{stack.url}/api/users",
-        {"username": name, "email": f"{name}@example.com", "password": password},
-    )
-    assert reply.status == 201, reply.body
-    return {"username": name, "password": password, "user": reply.json()}
-
-
-def login(stack: LocalStack, username: str, password: str) -> Reply:
-    body = {"username": username, "password": password}
-    return http("POST", f"{stack.url}/api/auth/login", body)
-
-
-@pytest.fixture(scope="module")
-def account(stack: LocalStack) -> dict[str, Any]:
-    return signup(stack)
-
-
-@pytest.fixture(scope="module")
-def token(stack: LocalStack, account: dict[str, Any]) -> str:
-    reply = login(stack, account["username"], account["password"])
-    assert reply.status == 200, reply.body
-    return str(reply.json()["access_token"])
 
 
 def test_gateway_answers_healthz(stack: LocalStack) -> None:

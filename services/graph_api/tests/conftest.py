@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,11 +13,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from graph_api import create_app
-from graph_stack import BIN, CountingTransport, services
+from graph_stack import ADMIN_PASSWORD, CountingTransport, services
 
 from conveyor_shared.redis_server import RedisServer
 
-PASSWORD = "correct horse battery"
+PASSWORD = ADMIN_PASSWORD
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -39,18 +38,27 @@ def rest(
         yield running
 
 
-@pytest.fixture
-def transport() -> CountingTransport:
+@pytest.fixture(scope="session")
+def counting(rest: dict[str, Any]) -> CountingTransport:
+    """The graph's HTTP transport to one backend's services, counting the calls it sends."""
     return CountingTransport()
 
 
 @pytest.fixture
-def app(
+def transport(counting: CountingTransport) -> CountingTransport:
+    """The counting transport, with no calls yet in this test."""
+    counting.calls.clear()
+    return counting
+
+
+@pytest.fixture(scope="session")
+def graph_app(
     rest: dict[str, Any],
     redis_server: RedisServer,
     jwt_keys: tuple[str, str],
-    transport: CountingTransport,
+    counting: CountingTransport,
 ) -> Flask:
+    """The graph API over one backend's services, built once (it keeps no state)."""
     return create_app(
         {
             "TESTING": True,
@@ -59,9 +67,14 @@ def app(
             "LOG_DIR": None,
             "USER_SERVICE_URL": rest["USER_SERVICE_URL"],
             "JOB_API_URL": rest["JOB_API_URL"],
-            "GRAPH_HTTP_TRANSPORT": transport,
+            "GRAPH_HTTP_TRANSPORT": counting,
         }
     )
+
+
+@pytest.fixture
+def app(graph_app: Flask, transport: CountingTransport) -> Flask:
+    return graph_app
 
 
 @pytest.fixture
@@ -114,27 +127,14 @@ class Rest:
         assert login.status_code == 200, login.text
         return {**created.json(), "token": login.json()["access_token"]}
 
-    def admin(self) -> dict[str, Any]:
-        """A new admin (made with user-service's own command), logged in."""
-        name = f"root{uuid.uuid4().hex[:8]}"
-        subprocess.run(
-            [
-                str(BIN / "flask"),
-                "--app",
-                "user_service",
-                "create-admin",
-                name,
-                f"{name}@example.com",
-                PASSWORD,
-            ],
-            env=self.urls["users_env"],
-            check=True,
-            capture_output=True,
+    def login(self, username: str) -> dict[str, Any]:
+        """Log ``username`` in; return the user (``me``) with its ``token``."""
+        login = self.call(
+            "POST", "/api/auth/login", json={"username": username, "password": PASSWORD}
         )
-        login = self.call("POST", "/api/auth/login", json={"username": name, "password": PASSWORD})
         assert login.status_code == 200, login.text
-        me = self.call("GET", "/api/users/me", login.json()["access_token"]).json()
-        return {**me, "token": login.json()["access_token"]}
+        token = login.json()["access_token"]
+        return {**self.call("GET", "/api/users/me", token).json(), "token": token}
 
     def submit(self, token: str, **changes: Any) -> dict[str, Any]:
         """A timed job held back 10 minutes, so it stays scheduled (no worker needed)."""
@@ -147,6 +147,12 @@ class Rest:
 @pytest.fixture
 def api(rest: dict[str, Any]) -> Rest:
     return Rest(rest)
+
+
+@pytest.fixture(scope="session")
+def root(rest: dict[str, Any]) -> dict[str, Any]:
+    """The admin of one backend's services (made once, as they start), logged in."""
+    return Rest(rest).login(rest["admin"])
 
 
 @pytest.fixture

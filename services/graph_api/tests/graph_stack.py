@@ -8,10 +8,13 @@ client), with an HTTP transport that counts every call it makes to them.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from conveyor_shared.testing import postgres_database
 
 START_TIMEOUT = 60.0
 BIN = Path(sys.executable).parent
+ADMIN_PASSWORD = "correct horse battery"
 
 
 class CountingTransport(httpx.AsyncHTTPTransport):
@@ -53,6 +57,7 @@ def environment(
         ARGON2_MEMORY_COST="8",
         ARGON2_PARALLELISM="1",
         WEB_CONCURRENCY="1",
+        ACCESS_TOKEN_TTL="3600",  # the session's admin keeps one token for the whole suite
     )
     return env
 
@@ -71,9 +76,11 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"{url} did not answer in {START_TIMEOUT:.0f}s:\n{log.read_text()}")
 
 
-@contextmanager
-def server(package: str, command: list[str], env: dict[str, str], var: Path) -> Iterator[str]:
-    """Migrate ``package``'s database, serve it with ``command``; yield its URL."""
+def _launch(
+    package: str, command: list[str], env: dict[str, str], var: Path
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Migrate ``package``'s database and start serving it with ``command`` (not waiting
+    for it to answer); return the server, its URL and its log."""
     subprocess.run(
         [str(BIN / "flask"), "--app", package, "db", "upgrade"],
         env=env,
@@ -89,17 +96,30 @@ def server(package: str, command: list[str], env: dict[str, str], var: Path) -> 
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}", log
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    # SIGINT is gunicorn's quick shutdown: nothing is in flight once the tests are done.
+    process.send_signal(signal.SIGINT)
     try:
-        _wait_ready(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def create_admin(env: dict[str, str]) -> str:
+    """A new admin, made with user-service's own command; return its username."""
+    name = f"root{uuid.uuid4().hex[:8]}"
+    command = ["create-admin", name, f"{name}@example.com", ADMIN_PASSWORD]
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "user_service", *command],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return name
 
 
 USER_SERVICE = [
@@ -130,11 +150,25 @@ def databases(backend: str, server_url: str | None, tmp: Path) -> Iterator[tuple
 def services(
     backend: str, server_url: str | None, redis_url: str, keys: tuple[str, str], tmp: Path
 ) -> Iterator[dict[str, Any]]:
-    """Run both services; yield their URLs."""
+    """Run both services and make one admin; yield their URLs and the admin's username.
+
+    The two services migrate and boot side by side, and the admin is made meanwhile: each
+    step is mostly a Python process importing its packages."""
     with ExitStack() as stack:
         users_db, jobs_db = stack.enter_context(databases(backend, server_url, tmp))
         users_env = environment(users_db, redis_url, keys, tmp)
         jobs_env = environment(jobs_db, redis_url, keys, tmp)
-        users = stack.enter_context(server("user_service", USER_SERVICE, users_env, tmp))
-        jobs = stack.enter_context(server("job_api", JOB_API, jobs_env, tmp))
-        yield {"USER_SERVICE_URL": users, "JOB_API_URL": jobs, "users_env": users_env}
+        plans = (("user_service", USER_SERVICE, users_env), ("job_api", JOB_API, jobs_env))
+        with ThreadPoolExecutor(max_workers=len(plans)) as pool:
+            launches = [pool.submit(_launch, *plan, tmp) for plan in plans]
+            wait(launches)
+        for launch in launches:  # every server that started is stopped, whatever failed
+            if launch.exception() is None:
+                stack.callback(_stop, launch.result()[0])
+        (users, users_url, users_log), (jobs, jobs_url, jobs_log) = (
+            launch.result() for launch in launches
+        )
+        admin = create_admin(users_env)
+        _wait_ready(users_url, users, users_log)
+        _wait_ready(jobs_url, jobs, jobs_log)
+        yield {"USER_SERVICE_URL": users_url, "JOB_API_URL": jobs_url, "admin": admin}

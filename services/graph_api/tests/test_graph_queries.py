@@ -37,8 +37,9 @@ def test_another_users_email_is_null(gql: Any, alice: dict[str, Any], bob: dict[
     assert body["data"]["user"] == {"username": bob["username"], "email": None}
 
 
-def test_admin_sees_another_users_email(gql: Any, api: Any, bob: dict[str, Any]) -> None:
-    root = api.admin()
+def test_admin_sees_another_users_email(
+    gql: Any, root: dict[str, Any], bob: dict[str, Any]
+) -> None:
     body = gql(
         "query($id: ID!) { user(id: $id) { email } }", {"id": bob["id"]}, token=root["token"]
     ).get_json()

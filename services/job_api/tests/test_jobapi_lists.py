@@ -63,9 +63,14 @@ def test_page_past_the_end_is_empty(
     assert page["items"] == [] and page["total"] == 3
 
 
+TOO_MANY_IDS = ",".join(map(str, range(1, 102)))
+
+
 @pytest.mark.parametrize(
     "query", ["sort=payload", "sort=-nope", "per_page=0", "per_page=101", "page=0", "status=lost",
-              "type=shell", "page=x", "user_id=0", f"user_id={2**31}", f"user_id={10**20}"],
+              "type=shell", "page=x", "user_id=0", f"user_id={2**31}", f"user_id={10**20}",
+              "user_ids=", "user_ids=0", "user_ids=1,,2", "user_ids=a", "user_ids=-1",
+              "user_ids=01", f"user_ids=1,{2**31}", f"user_ids={TOO_MANY_IDS}"],
 )  # fmt: skip
 @pytest.mark.parametrize("role", ["user", "admin"])
 def test_bad_list_arguments_are_422(client: FlaskClient, auth: Auth, query: str, role: str) -> None:
@@ -84,3 +89,41 @@ def test_admin_filter_by_the_largest_user_id_is_an_empty_page(
 
 def test_unknown_status_route_is_404(client: FlaskClient, auth: Auth) -> None:
     assert client.get("/api/jobs/status/lost", headers=auth(1)).status_code == 404
+
+
+@pytest.fixture
+def two_users_jobs(client: FlaskClient, auth: Auth) -> dict[int, list[str]]:
+    """Jobs of users 1 (three) and 2 (two), oldest first."""
+    return {
+        user: [
+            client.post("/api/jobs", json=timed(n), headers=auth(user)).get_json()["id"]
+            for n in range(count)
+        ]
+        for user, count in ((1, 3), (2, 2))
+    }
+
+
+def test_admin_lists_a_page_of_each_named_user(
+    client: FlaskClient, auth: Auth, two_users_jobs: dict[int, list[str]]
+) -> None:
+    query = "user_ids=2,1,3&per_page=2&page=1&sort=created_at"
+    page = client.get(f"/api/jobs?{query}", headers=auth(9, role="admin")).get_json()
+    assert [job["id"] for job in page["items"]] == two_users_jobs[1][:2] + two_users_jobs[2]
+    assert page["totals"] == {"1": 3, "2": 2, "3": 0}
+    assert (page["page"], page["per_page"], page["total"], page["pages"]) == (1, 2, 5, 2)
+
+
+def test_each_named_users_second_page(
+    client: FlaskClient, auth: Auth, two_users_jobs: dict[int, list[str]]
+) -> None:
+    query = "user_ids=1,2&per_page=2&page=2&sort=created_at"
+    page = client.get(f"/api/jobs?{query}", headers=auth(9, role="admin")).get_json()
+    assert [job["id"] for job in page["items"]] == two_users_jobs[1][2:]
+
+
+def test_a_user_naming_others_gets_only_their_own_jobs(
+    client: FlaskClient, auth: Auth, two_users_jobs: dict[int, list[str]]
+) -> None:
+    page = client.get("/api/jobs?user_ids=1,2&sort=created_at", headers=auth(2)).get_json()
+    assert [job["id"] for job in page["items"]] == two_users_jobs[2]
+    assert page["totals"] == {"1": 0, "2": 2}

@@ -43,7 +43,8 @@ LISTS = ["/api/jobs", "/api/jobs/status/queued"]
 # A one-value parameter given twice, or in a bracketed (object or array) form.
 BAD_SHAPES = ["page[a]=1", "per_page=1&per_page=2", "status=queued&status=failed",
               "status[]=queued", "status[a]=queued", "sort=id&sort=-id", "sort[]=id",
-              "type=timed&type=email", "user_id=1&user_id=2", "nosuch=1"]  # fmt: skip
+              "type=timed&type=email", "user_id=1&user_id=2",
+              "user_ids=1&user_ids=2", "nosuch=1"]  # fmt: skip
 
 
 @pytest.mark.parametrize("query", BAD_SHAPES)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import marshmallow as ma
 from marshmallow import validate
 
-from conveyor_shared.api import list_args_schema, page_schema
+from conveyor_shared.api import UserIdList, list_args_schema, page_schema
 from conveyor_shared.jobs.models import utcnow
 from conveyor_shared.jobs.settings import MAX_TIMEOUT_SECONDS
 from conveyor_shared.jobs.status import PRIORITIES, STATUSES, TYPES
@@ -164,6 +164,21 @@ class JobListArgs(list_args_schema(SORT_FIELDS, "-created_at", name="JobListBase
     schedule_id = ma.fields.String(
         validate=validate.Regexp(r"^[0-9a-f-]{36}$", error="Must be a schedule id.")
     )
+    user_ids = UserIdList(
+        metadata={
+            "description": "Only these users' jobs: comma-separated ids, at most 100 (an admin "
+            "may name anyone; anyone else sees only their own). page, per_page and sort then "
+            "apply to each user's list: items holds each user's page in turn (by user id), "
+            "totals each user's count, pages the most any of them has."
+        }
+    )
 
 
-JobPageSchema = page_schema(JobSchema, "JobPage")
+class JobPageSchema(page_schema(JobSchema, "JobPageBase")):  # type: ignore[misc]
+    """A page of jobs; with ``user_ids``, one page of each user's."""
+
+    totals = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "With user_ids only: each named user's number of jobs."},
+    )

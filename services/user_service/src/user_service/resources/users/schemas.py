@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import marshmallow as ma
 
-from conveyor_shared.api import list_args_schema, page_schema
+from conveyor_shared.api import UserIdList, list_args_schema, page_schema
 
-from ...models import MAX_ID, ROLES, TIERS
+from ...models import ROLES, TIERS
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$", re.ASCII)
 """3-32 letters, digits, ``_``, ``.`` or ``-``; stored lower-case."""
@@ -119,32 +119,15 @@ class UserSchema(ma.Schema):
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
 
-MAX_IDS = 100
-"""Most ids one ``GET /api/users?ids=`` may name (a page's worth)."""
-
-
-class IdList(ma.fields.Field):
-    """``1,2,3``: up to 100 distinct user ids, for reading many users in one request."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[int]:
-        parts = str(value).split(",")
-        if len(parts) > MAX_IDS:
-            raise ma.ValidationError(f"Give at most {MAX_IDS} ids.")
-        if not all(part.isascii() and part.isdigit() and len(part) <= 10 for part in parts):
-            raise ma.ValidationError("Give user ids as comma-separated positive integers.")
-        ids = sorted({int(part) for part in parts})
-        if ids[0] < 1 or ids[-1] > MAX_ID:
-            raise ma.ValidationError(f"Each id is between 1 and {MAX_ID}.")
-        return ids
-
-
 _ListBase = list_args_schema(["id", "username", "created_at"], "id", name="UserListBase")
 
 
 class UserListArgs(_ListBase):  # type: ignore[misc,valid-type]
     """Paging and sorting, and optionally only the users whose ids are given."""
 
-    ids = IdList(metadata={"description": "Only these users: comma-separated ids, at most 100."})
+    ids = UserIdList(
+        metadata={"description": "Only these users: comma-separated ids, at most 100."}
+    )
 
 
 UserPage = page_schema(UserSchema, "UserPage")

@@ -1,0 +1,1 @@
+"""End-to-end tests of the local stack as ``make run`` starts it."""
