@@ -92,11 +92,9 @@ export function Schedules({ session, onExpired }: { session: Session; onExpired:
                   <td>{when(schedule.last_run_at)}</td>
                   <td>{schedule.fires}</td>
                   <td className="actions">
-                    <button type="button" aria-pressed={schedule.enabled} aria-label={`Enabled: ${schedule.name}`}
-                      onClick={() => change(schedule, { method: "PATCH", body: JSON.stringify({ enabled: !schedule.enabled }) })}>
-                      {schedule.enabled ? "On" : "Off"}
-                    </button>
-                    <button type="button" aria-label={`Run ${schedule.name} now`}
+                    <input type="checkbox" checked={schedule.enabled} aria-label={`Enabled: ${schedule.name}`}
+                      onChange={() => change(schedule, { method: "PATCH", body: JSON.stringify({ enabled: !schedule.enabled }) })} />
+                    <button type="button" aria-label={`Run now: ${schedule.name}`}
                       onClick={() => change(schedule, { method: "POST" }, "/run")}>Run now</button>
                     <button type="button" aria-label={`Last fires of ${schedule.name}`}
                       onClick={() => showFires(schedule)}>Last fires</button>
