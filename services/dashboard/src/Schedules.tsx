@@ -35,20 +35,26 @@ export function Schedules({ session, onExpired }: { session: Session; onExpired:
   const [fires, setFires] = useState<Record<string, Job[]>>({});
   const [error, setError] = useState("");
 
-  const guard = useCallback(async (work: () => Promise<unknown>) => {
+  const report = useCallback((caught: unknown) => {
+    if (caught instanceof Error && caught.name === "SessionExpired") onExpired();
+    else setError(caught instanceof Error ? caught.message : String(caught));
+  }, [onExpired]);
+  const fetchPage = useCallback(() => session.call<Page<Schedule>>("/api/schedules?per_page=100"), [session]);
+  useEffect(() => {
+    let mounted = true;
+    fetchPage().then((found) => mounted && setPage(found), (caught) => mounted && report(caught));
+    return () => { mounted = false; };
+  }, [fetchPage, report]);
+
+  const guard = async (work: () => Promise<unknown>) => {
     setError("");
     try {
       await work();
     } catch (caught) {
-      if (caught instanceof Error && caught.name === "SessionExpired") onExpired();
-      else setError(caught instanceof Error ? caught.message : String(caught));
+      report(caught);
     }
-  }, [onExpired]);
-  const load = useCallback(
-    () => guard(async () => setPage(await session.call<Page<Schedule>>("/api/schedules?per_page=100"))),
-    [guard, session],
-  );
-  useEffect(() => { void load(); }, [load]);
+  };
+  const load = async () => setPage(await fetchPage());
 
   const create = async (spec: ScheduleSpec) => {
     await session.call("/api/schedules", { method: "POST", body: JSON.stringify(spec) });
