@@ -21,11 +21,12 @@ from browser.browser_helpers import (
 
 
 def _someone_ran_a_job(stack: LocalStack, seconds: float = 0) -> dict[str, Any]:
-    """A fresh user's finished timed job (the scene for the admin)."""
-    headers = api_headers(stack, make_account(stack))
+    """A fresh user's finished timed job (the scene for the admin), with ``username``."""
+    account = make_account(stack)
+    headers = api_headers(stack, account)
     job = submit_over_api(stack, headers, seconds)
     wait_for_status(stack, headers, job["id"], "completed")
-    return dict(job)
+    return {**job, "username": account["username"]}
 
 
 def _overview(new_page: Callable[..., Any], admin: dict[str, str]) -> Any:
@@ -59,6 +60,7 @@ def test_an_admin_finds_another_users_jobs_by_user(
     found = page.get_by_role("table", name="Found jobs").locator("tr[data-job-id]")
     expect(found).to_have_count(1)
     expect(found).to_have_attribute("data-job-id", job["id"])
+    expect(found).to_contain_text(f"{job['username']} (#{job['user_id']})")
 
 
 def test_an_admin_opens_a_found_job_with_its_timeline(

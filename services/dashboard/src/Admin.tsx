@@ -3,6 +3,7 @@ import { AdminSearch } from "./AdminSearch";
 import { Stats, ThroughputChart, WaitChart } from "./Charts";
 import { BusiestUsers, FairnessChart, TierTable, Tiers } from "./Fairness";
 import { JobDetail } from "./JobDetail";
+import { useUsernames } from "./usernames";
 import type { Session } from "./session";
 import { JOB_TYPES } from "./SubmitForm";
 
@@ -28,6 +29,7 @@ export function Admin({ session }: { session: Session }) {
   const [tiers, setTiers] = useState<Tiers | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [error, setError] = useState("");
+  const names = useUsernames(session, tiers?.busiest_users.map((user) => user.user_id) ?? []);
 
   const load = useCallback(() => {
     session.call<Overview>("/api/queue").then(setOverview, (caught: Error) => setError(caught.message));
@@ -64,7 +66,7 @@ export function Admin({ session }: { session: Session }) {
               <h3>Fairness by tier</h3>
               <FairnessChart tiers={tiers} />
               <TierTable tiers={tiers} />
-              <BusiestUsers users={tiers.busiest_users} />
+              <BusiestUsers users={tiers.busiest_users} names={names} />
             </>
           )}
           <AdminSearch session={session} onOpen={setOpenId} />

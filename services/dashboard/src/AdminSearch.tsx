@@ -2,6 +2,7 @@ import { FormEvent, useState } from "react";
 import type { Session } from "./session";
 import { JOB_TYPES, STATUSES } from "./SubmitForm";
 import { Job, Page } from "./types";
+import { useUsernames, who } from "./usernames";
 
 /** Find any user's jobs: one by id, or a page filtered by user, status and type. */
 export function AdminSearch({ session, onOpen }: { session: Session; onOpen: (jobId: string) => void }) {
@@ -11,6 +12,7 @@ export function AdminSearch({ session, onOpen }: { session: Session; onOpen: (jo
   const [type, setType] = useState("");
   const [found, setFound] = useState<Page<Job> | null>(null);
   const [error, setError] = useState("");
+  const names = useUsernames(session, found?.items.flatMap((job) => (job.user_id ? [job.user_id] : [])) ?? []);
 
   const search = async (event: FormEvent) => {
     event.preventDefault();
@@ -76,7 +78,7 @@ export function AdminSearch({ session, onOpen }: { session: Session; onOpen: (jo
                     <button type="button" className="link mono" aria-label={`Details of found job ${job.id}`}
                       onClick={() => onOpen(job.id)}>{job.id.slice(0, 8)}</button>
                   </td>
-                  <td>{job.user_id}</td><td>{job.type}</td><td>{job.status}</td><td>{job.created_at}</td>
+                  <td>{who(names, job.user_id)}</td><td>{job.type}</td><td>{job.status}</td><td>{job.created_at}</td>
                 </tr>
               ))}
             </tbody>

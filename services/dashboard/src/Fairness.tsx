@@ -1,6 +1,8 @@
 // The fairness actually delivered: each tier's share of worker time over the last hour beside
 // the share its weight promises (GET /api/admin/tiers), then per-tier totals and backlog.
 
+import { who } from "./usernames";
+
 export interface TierRow {
   tier: string;
   weight: number;
@@ -87,7 +89,7 @@ export function TierTable({ tiers }: { tiers: Tiers }) {
   );
 }
 
-export function BusiestUsers({ users }: { users: BusyUser[] }) {
+export function BusiestUsers({ users, names }: { users: BusyUser[]; names: Record<number, string> }) {
   if (users.length === 0) return null;
   return (
     <div className="table-wrap">
@@ -99,7 +101,7 @@ export function BusiestUsers({ users }: { users: BusyUser[] }) {
         <tbody>
           {users.map((user) => (
             <tr key={user.user_id}>
-              <td>{user.user_id}</td><td>{user.tier}</td><td>{user.worker_seconds.toFixed(1)} s</td>
+              <td>{who(names, user.user_id)}</td><td>{user.tier}</td><td>{user.worker_seconds.toFixed(1)} s</td>
               <td>{percent(user.delivered_share)}</td><td>{percent(user.promised_share)}</td>
             </tr>
           ))}
