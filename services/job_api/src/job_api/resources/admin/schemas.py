@@ -33,25 +33,27 @@ class StatsSchema(ma.Schema):
     series = ma.fields.List(ma.fields.Nested(MinuteSchema))
 
 
-class TierSchema(ma.Schema):
+class ShareSchema(ma.Schema):
+    """Worker time in the window, and its share beside the share the tier weights promise."""
+
+    worker_seconds = ma.fields.Float()
+    delivered_share = ma.fields.Float(allow_none=True)
+    promised_share = ma.fields.Float(allow_none=True)
+
+
+class TierSchema(ShareSchema):
     tier = ma.fields.String()
     weight = ma.fields.Integer()
     users_with_work = ma.fields.Integer(
         metadata={"description": "Users who got worker time in the window or have jobs queued."}
     )
-    worker_seconds = ma.fields.Float()
-    delivered_share = ma.fields.Float(allow_none=True)
-    promised_share = ma.fields.Float(allow_none=True)
     backlog = ma.fields.Integer(metadata={"description": "Jobs queued now."})
     totals = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
 
 
-class BusyUserSchema(ma.Schema):
+class BusyUserSchema(ShareSchema):
     user_id = ma.fields.Integer()
     tier = ma.fields.String()
-    worker_seconds = ma.fields.Float()
-    delivered_share = ma.fields.Float(allow_none=True)
-    promised_share = ma.fields.Float(allow_none=True)
 
 
 class TiersSchema(ma.Schema):
