@@ -45,5 +45,5 @@ def test_sign_in_submit_and_open_a_job_with_the_keyboard_only(
 
     tab_to(page, details)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name=f"Job {job_id}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Job {job_id}")).to_be_focused()
     expect(page.get_by_role("list", name="Timeline of the job")).to_contain_text("queued")

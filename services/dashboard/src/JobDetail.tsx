@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Session } from "./session";
 import { Job } from "./types";
 
@@ -29,6 +29,10 @@ export function JobDetail({ session, jobId, live, onClose }: Props) {
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [error, setError] = useState("");
   const status = live?.status;
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // Opening a job moves the focus to its detail, so a keyboard or screen reader user lands there.
+  useEffect(() => heading.current?.focus(), [jobId]);
 
   useEffect(() => {
     const failed = (caught: Error) => setError(caught.message);
@@ -56,7 +60,7 @@ export function JobDetail({ session, jobId, live, onClose }: Props) {
   return (
     <section className="card detail" aria-labelledby="detail-title">
       <div className="row spread">
-        <h2 id="detail-title">Job {jobId}</h2>
+        <h2 id="detail-title" tabIndex={-1} ref={heading}>Job {jobId}</h2>
         <button type="button" className="secondary" onClick={onClose}>Close details</button>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
