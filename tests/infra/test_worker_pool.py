@@ -84,6 +84,7 @@ def test_compose_worker_passes_the_autoscale_settings(worker: dict[str, Any]) ->
     env = worker["environment"]
     assert {"WORKER_AUTOSCALE", "WORKER_SCALE_UP_BACKLOG", "WORKER_IDLE_SECONDS"} <= set(env)
     assert env["JOB_API_URL"] == "http://job-api:8000"
+    assert env["AUTOSCALER_METRICS_ADDR"] == "0.0.0.0"  # scraped from outside the container
 
 
 def test_compose_stop_grace_outlasts_a_pool_workers_stop(worker: dict[str, Any]) -> None:
