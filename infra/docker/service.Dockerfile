@@ -14,18 +14,22 @@ RUN pip install --no-cache-dir "uv>=0.9,<1" \
 WORKDIR /app
 
 ARG SERVICE
+# Packages a service's image needs beyond its own (the worker's: supervisor, for a pool).
+ARG EXTRA_PACKAGES=""
 # Dependencies first: this layer is rebuilt only when a pyproject.toml changes.
 COPY infra/scripts/local_deps.py infra/scripts/
 COPY shared/pyproject.toml shared/
 COPY services/${SERVICE}/pyproject.toml services/${SERVICE}/
 RUN python infra/scripts/local_deps.py --third-party services/${SERVICE} > /tmp/requirements.txt \
     && uv pip install --no-cache -r /tmp/requirements.txt \
-        "gunicorn~=27.0" "psycopg[binary]~=3.2"
+        "gunicorn~=27.0" "psycopg[binary]~=3.2" ${EXTRA_PACKAGES}
 
 # Then the source, installed without touching the dependencies again.
 COPY shared/ shared/
 COPY services/${SERVICE}/ services/${SERVICE}/
 COPY infra/docker/wait_for.py infra/docker/prestart.sh infra/docker/
+# The local-run scripts the worker pool reuses (worker_pool.py, autoscaler.py, supervisor_conf.py).
+COPY infra/scripts/ infra/scripts/
 RUN uv pip install --no-cache --no-deps ./shared ./services/${SERVICE}
 
 USER conveyor

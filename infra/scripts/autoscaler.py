@@ -124,7 +124,9 @@ def main() -> None:
     log_dir = env.get("LOG_DIR") or os.path.join(env.get("VAR_DIR", "var"), "log")
     logs.configure("autoscaler", env.get("LOG_LEVEL", "INFO"), log_dir)
     limits = Limits.from_env(env)
-    start_http_server(int(env.get("AUTOSCALER_METRICS_PORT", 8005)), addr="127.0.0.1")
+    # Loopback locally; a container sets 0.0.0.0 so Prometheus can scrape it from outside.
+    address = env.get("AUTOSCALER_METRICS_ADDR", "127.0.0.1")
+    start_http_server(int(env.get("AUTOSCALER_METRICS_PORT", 8005)), addr=address)
     scaler = Scaler(limits, childutils.getRPCInterface(env))
     metrics_url = f"{env['JOB_API_URL']}/metrics"
     logger.info("autoscaling workers", extra={"min": limits.low, "max": limits.high})

@@ -71,6 +71,56 @@ def programs(stack: Stack, shutdown_grace: float) -> list[Program]:
     return found
 
 
+def control_lines(socket: str) -> list[str]:
+    """The sections that let supervisorctl and the autoscaler (XML-RPC) reach supervisord."""
+    return [
+        "",
+        "[unix_http_server]",
+        f"file = {socket}",
+        "chmod = 0700",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl = unix://{socket}",
+    ]
+
+
+def restart_limit_lines(python: str, scripts: str) -> list[str]:
+    """The event listener that stops a program crashing over and over (restart_limit.py)."""
+    return [
+        "",
+        "[eventlistener:restart-limit]",
+        f"command = {python} {scripts}/restart_limit.py",
+        "events = PROCESS_STATE_EXITED",
+        "autorestart = true",
+        "stderr_logfile = /dev/stderr",
+        "stderr_logfile_maxbytes = 0",
+    ]
+
+
+def program_lines(program: Program) -> list[str]:
+    """One ``[program:…]`` section: restarted when it dies, its output on supervisord's."""
+    return [
+        "",
+        f"[program:{program.name}]",
+        f"command = {program.command.replace('%', '%%')}",  # supervisord expands %(...)s
+        f"priority = {program.priority}",
+        f"autostart = {str(program.autostart).lower()}",
+        "autorestart = true",
+        f"startsecs = {1 if program.name == 'redis' else START_SECONDS}",
+        f"startretries = {START_RETRIES}",
+        "stopsignal = TERM",
+        f"stopwaitsecs = {program.stop_seconds}",
+        "stopasgroup = true",
+        "killasgroup = true",
+        "redirect_stderr = true",
+        "stdout_logfile = /dev/stdout",
+        "stdout_logfile_maxbytes = 0",
+    ]
+
+
 def render(stack: Stack, shutdown_grace: float) -> str:
     """Return the supervisord configuration text."""
     run = stack.var_dir / "run"
@@ -86,44 +136,11 @@ def render(stack: Stack, shutdown_grace: float) -> str:
         f"pidfile = {run / 'supervisord.pid'}",
         f"childlogdir = {stack.var_dir / 'log'}",
         f"directory = {ROOT}",
-        "",
-        "[unix_http_server]",
-        f"file = {run / 'supervisor.sock'}",
-        "chmod = 0700",
-        "",
-        "[rpcinterface:supervisor]",
-        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-        "",
-        "[supervisorctl]",
-        f"serverurl = unix://{run / 'supervisor.sock'}",
     ]
-    lines += [
-        "",
-        "[eventlistener:restart-limit]",
-        f"command = {BIN / 'python'} {ROOT / 'infra' / 'scripts' / 'restart_limit.py'}",
-        "events = PROCESS_STATE_EXITED",
-        "autorestart = true",
-        "stderr_logfile = /dev/stderr",
-        "stderr_logfile_maxbytes = 0",
-    ]
+    lines += control_lines(socket_path(stack))
+    lines += restart_limit_lines(str(BIN / "python"), str(ROOT / "infra" / "scripts"))
     for program in programs(stack, shutdown_grace):
-        lines += [
-            "",
-            f"[program:{program.name}]",
-            f"command = {program.command.replace('%', '%%')}",  # supervisord expands %(...)s
-            f"priority = {program.priority}",
-            f"autostart = {str(program.autostart).lower()}",
-            "autorestart = true",
-            f"startsecs = {1 if program.name == 'redis' else START_SECONDS}",
-            f"startretries = {START_RETRIES}",
-            "stopsignal = TERM",
-            f"stopwaitsecs = {program.stop_seconds}",
-            "stopasgroup = true",
-            "killasgroup = true",
-            "redirect_stderr = true",
-            "stdout_logfile = /dev/stdout",
-            "stdout_logfile_maxbytes = 0",
-        ]
+        lines += program_lines(program)
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -26,6 +27,36 @@ def make_account(stack: LocalStack, admin: bool = False) -> dict[str, str]:
         reply = http("POST", f"{stack.url}/api/users", account)
         assert reply.status == 201, reply.body
     return account
+
+
+def api_headers(stack: LocalStack, account: dict[str, str]) -> dict[str, str]:
+    """Log in over the API (setting the scene, not what a test checks); bearer headers."""
+    login = http("POST", f"{stack.url}/api/auth/login",
+                 {"username": account["username"], "password": account["password"]})  # fmt: skip
+    assert login.status == 200, login.body
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def submit_over_api(stack: LocalStack, headers: dict[str, str], seconds: float = 0) -> Any:
+    """Submit a timed job over the API; return the created job."""
+    job = {"type": "timed", "payload": {"duration_seconds": seconds}}
+    created = http("POST", f"{stack.url}/api/jobs", job, headers)
+    assert created.status == 201, created.body
+    return created.json()
+
+
+def wait_for_status(
+    stack: LocalStack, headers: dict[str, str], job_id: str, status: str, within: float = 30
+) -> None:
+    """Poll the job over the API until it has ``status`` (fail after ``within`` seconds)."""
+    deadline = time.monotonic() + within
+    seen = ""
+    while time.monotonic() < deadline:
+        seen = http("GET", f"{stack.url}/api/jobs/{job_id}", None, headers).json()["status"]
+        if seen == status:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} is {seen!r}, not {status!r}, after {within} s")
 
 
 def sign_in(page: Any, account: dict[str, str]) -> None:

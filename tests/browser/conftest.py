@@ -81,6 +81,12 @@ def account(stack: LocalStack) -> dict[str, str]:
     return make_account(stack)
 
 
+@pytest.fixture(scope="session")
+def admin_account(stack: LocalStack) -> dict[str, str]:
+    """One admin for the session (making one runs infra/scripts/admin.py)."""
+    return make_account(stack, admin=True)
+
+
 @pytest.fixture
 def signed_in(new_page: Callable[..., Any], account: dict[str, str]) -> Any:
     """A page signed in as a fresh user, its live stream connected."""

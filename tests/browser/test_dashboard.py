@@ -11,10 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local_stack import LocalStack, http
+from local_stack import LocalStack
 from playwright.sync_api import expect
 
-from browser.browser_helpers import make_account, screenshot, serious_violations, sign_in
+from browser.browser_helpers import (
+    api_headers,
+    make_account,
+    screenshot,
+    serious_violations,
+    sign_in,
+    submit_over_api,
+)
 
 JOB_ROW = "tr[data-job-id]"
 
@@ -121,18 +128,12 @@ def test_an_export_is_downloaded(signed_in: Any) -> None:
 
 
 def test_an_admin_sees_the_overview_with_completed_jobs(
-    new_page: Callable[..., Any], stack: LocalStack
+    new_page: Callable[..., Any], stack: LocalStack, admin_account: dict[str, str]
 ) -> None:
-    admin = make_account(stack, admin=True)
-    login = http("POST", f"{stack.url}/api/auth/login",
-                 {"username": admin["username"], "password": admin["password"]})  # fmt: skip
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    created = http("POST", f"{stack.url}/api/jobs",
-                   {"type": "timed", "payload": {"duration_seconds": 0}}, headers)  # fmt: skip
-    assert created.status == 201, created.body
+    created = submit_over_api(stack, api_headers(stack, admin_account))
     page = new_page()
-    sign_in(page, admin)
-    expect(page.locator(f'tr[data-job-id="{created.json()["id"]}"]')).to_have_attribute(
+    sign_in(page, admin_account)
+    expect(page.locator(f'tr[data-job-id="{created["id"]}"]')).to_have_attribute(
         "data-status", "completed", timeout=30_000
     )
     page.get_by_role("button", name="Admin overview").click()

@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useState } from "react";
+import { AdminSearch } from "./AdminSearch";
 import { Stats, ThroughputChart, WaitChart } from "./Charts";
+import { BusiestUsers, FairnessChart, TierTable, Tiers } from "./Fairness";
+import { JobDetail } from "./JobDetail";
+import { useUsernames } from "./usernames";
 import type { Session } from "./session";
 import { JOB_TYPES } from "./SubmitForm";
 
@@ -22,11 +26,15 @@ interface Overview {
 export function Admin({ session }: { session: Session }) {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [stats, setStats] = useState<Stats | null>(null);
+  const [tiers, setTiers] = useState<Tiers | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
   const [error, setError] = useState("");
+  const names = useUsernames(session, tiers?.busiest_users.map((user) => user.user_id) ?? []);
 
   const load = useCallback(() => {
     session.call<Overview>("/api/queue").then(setOverview, (caught: Error) => setError(caught.message));
     session.call<Stats>("/api/admin/stats?minutes=60").then(setStats, (caught: Error) => setError(caught.message));
+    session.call<Tiers>("/api/admin/tiers?minutes=60").then(setTiers, (caught: Error) => setError(caught.message));
   }, [session]);
   useEffect(load, [load]);
 
@@ -53,6 +61,16 @@ export function Admin({ session }: { session: Session }) {
               <WaitChart stats={stats} />
             </>
           )}
+          {tiers && (
+            <>
+              <h3>Fairness by tier</h3>
+              <FairnessChart tiers={tiers} />
+              <TierTable tiers={tiers} />
+              <BusiestUsers users={tiers.busiest_users} names={names} />
+            </>
+          )}
+          <AdminSearch session={session} onOpen={setOpenId} />
+          {openId && <JobDetail session={session} jobId={openId} onClose={() => setOpenId(null)} />}
           <BulkActions session={session} onDone={load} />
           <table aria-label="Backlog per queue">
             <thead>

@@ -4,6 +4,7 @@ import { Admin } from "./Admin";
 import { AuthForms, SignInForm } from "./AuthForms";
 import { JobDetail } from "./JobDetail";
 import { JobsTable } from "./JobsTable";
+import { Schedules } from "./Schedules";
 import { Session, claims } from "./session";
 import { JOB_TYPES, STATUSES, SubmitForm, Submission } from "./SubmitForm";
 import { Job } from "./types";
@@ -67,7 +68,7 @@ interface DashboardProps {
 
 function Dashboard({ session, tokens, onExpired, onSignOut, hidden }: DashboardProps) {
   const who = useMemo(() => (tokens ? claims(tokens.access_token) : {}), [tokens]);
-  const [view, setView] = useState<"jobs" | "admin">("jobs");
+  const [view, setView] = useState<"jobs" | "schedules" | "admin">("jobs");
   const [filters, setFilters] = useState<Filters>({ status: "", type: "", page: 1 });
   const [search, setSearch] = useState("");
   const [openId, setOpenId] = useState<string | null>(null);
@@ -114,6 +115,7 @@ function Dashboard({ session, tokens, onExpired, onSignOut, hidden }: DashboardP
         <strong>Conveyor</strong>
         <nav aria-label="Views">
           <button type="button" aria-pressed={view === "jobs"} onClick={() => setView("jobs")}>My jobs</button>
+          <button type="button" aria-pressed={view === "schedules"} onClick={() => setView("schedules")}>My schedules</button>
           {who.role === "admin" && (
             <button type="button" aria-pressed={view === "admin"} onClick={() => setView("admin")}>Admin overview</button>
           )}
@@ -123,9 +125,9 @@ function Dashboard({ session, tokens, onExpired, onSignOut, hidden }: DashboardP
       </header>
       <div role="status" aria-live="polite" className="live">{announcement}</div>
       <main>
-        {view === "admin" ? (
-          <Admin session={session} />
-        ) : (
+        {view === "admin" && <Admin session={session} />}
+        {view === "schedules" && <Schedules session={session} onExpired={onExpired} />}
+        {view === "jobs" && (
           <>
             <SubmitForm submit={submit} />
             <section className="card" aria-labelledby="jobs-title">

@@ -185,6 +185,16 @@ class Dispatcher:
         used = self.connection.hget(f"{PREFIX}user:{user_id}", "used")
         return float(used or 0)
 
+    def tiers(self, user_ids: list[int]) -> dict[int, str]:
+        """Return the tier each user is dispatched at (``free``, as pick.lua assumes, when
+        none is recorded), in one round trip."""
+        with self.connection.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.hget(f"{PREFIX}user:{user_id}", "tier")
+            found = pipe.execute()
+        pairs = zip(user_ids, found, strict=True)
+        return {user: _text(tier) if tier else "free" for user, tier in pairs}
+
     def active_users(self) -> int:
         """Count users with queued jobs."""
         return int(self.connection.zcard(f"{PREFIX}active"))
