@@ -14,6 +14,8 @@ STAMP := $(VENV)/.conveyor-installed
 
 # Local data for make run / admin / migrate (tests make their own temporary directories).
 VAR_DIR ?= $(CURDIR)/var
+# Suites make test runs side by side (infra/scripts/run_tests.py --jobs).
+TEST_JOBS ?= 2
 run admin migrate status restart: export VAR_DIR := $(abspath $(VAR_DIR))
 
 .PHONY: help install run test lint format typecheck admin migrate bench soak supervisor-config status restart graphql-schema clean distclean
@@ -36,7 +38,7 @@ run: install ## Run everything at http://127.0.0.1:8080 (Ctrl-C stops it)
 	$(BIN)/python infra/scripts/run_local.py
 
 test: install ## Run shared, each service's and client's, and the top-level tests
-	$(BIN)/python infra/scripts/run_tests.py
+	$(BIN)/python infra/scripts/run_tests.py --jobs $(TEST_JOBS)
 
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check .
