@@ -44,7 +44,8 @@ def test_workers_follow_the_backlog_up_and_back_down(stack: LocalStack) -> None:
     login = http("POST", f"{stack.url}/api/auth/login",
                  {"username": name, "password": "correct horse"})  # fmt: skip
     auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    assert list(_workers(stack)) == ["worker-1"]
+    # At rest, one worker: RUNNING once it has stayed up supervisord's startsecs.
+    poll(lambda: list(_workers(stack)) == ["worker-1"], 30, what="one worker at rest")
 
     jobs = [{"type": "timed", "payload": {"duration_seconds": 0.2}}] * JOBS
     assert http("POST", f"{stack.url}/api/jobs/batch", {"jobs": jobs}, headers=auth).status == 201

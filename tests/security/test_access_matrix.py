@@ -38,6 +38,7 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int]]] = [
     ("POST", "/api/jobs/{failed}/retry", None, (401, 202, 404, 202)),
     ("DELETE", "/api/jobs/{completed}", None, (401, 204, 404, 204)),
     ("GET", "/api/jobs/{completed}/result", None, (401, 200, 404, 200)),
+    ("GET", "/api/jobs/{queued}/events", None, (401, 200, 404, 200)),
     ("GET", "/api/queue", None, (401, 200, 200, 200)),
     ("POST", "/api/events/token", None, (401, 200, 200, 200)),
     ("GET", "/api/events", None, (401, 200, 200, 200)),
@@ -50,6 +51,7 @@ MATRIX: list[tuple[str, str, Any, tuple[int, int, int, int]]] = [
     # Admin-only figures and bulk actions (the dashboard's operator view); the filters keep
     # the bulk calls off the world's own jobs.
     ("GET", "/api/admin/stats", None, (401, 403, 403, 200)),
+    ("GET", "/api/admin/tiers", None, (401, 403, 403, 200)),
     ("POST", "/api/admin/jobs/retry", {"type": "email"}, (401, 403, 403, 200)),
     ("POST", "/api/admin/jobs/cancel", {"type": "email"}, (401, 403, 403, 200)),
 ]  # fmt: skip

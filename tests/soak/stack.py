@@ -73,7 +73,7 @@ def fleet(
 ) -> Iterator[WorkerFleet]:
     fleet = WorkerFleet(settings, tmp_path / "worker-logs")
     yield fleet
-    fleet.stop()
+    fleet.kill()
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def stack(
         try:
             yield apps[0], apps[1], sessionmaker(engine), fleet
         finally:
-            fleet.stop()
+            fleet.kill()
             engine.dispose()
 
 

@@ -137,4 +137,4 @@ def workers(app: Flask, tmp_path: Path) -> Iterator[WorkerFleet]:
         tmp_path / "worker-logs",
     )
     yield fleet
-    fleet.stop()
+    fleet.kill()

@@ -134,7 +134,7 @@ def burst(settings: dict[str, str]) -> Iterator[Callable[[], None]]:
 def workers(
     settings: dict[str, str], tmp_path: Path, sessions: sessionmaker[Session]
 ) -> Iterator[WorkerFleet]:
-    """Real ``python -m worker`` processes (stopped at the end of the test)."""
+    """Real ``python -m worker`` processes (killed at the end of the test)."""
     fleet = WorkerFleet(settings, tmp_path / "worker-logs")
     yield fleet
-    fleet.stop()
+    fleet.kill()

@@ -49,7 +49,7 @@ def fleet(app: Flask, tmp_path: Path) -> Iterator[WorkerFleet]:
     """Real ``python -m worker`` processes on this test's database and Redis."""
     fleet = support.worker_fleet(app, tmp_path)
     yield fleet
-    fleet.stop()
+    fleet.kill()
 
 
 @pytest.fixture
