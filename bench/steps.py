@@ -118,8 +118,8 @@ def totals(steps: dict[str, dict[str, float]]) -> dict[str, float]:
 
 
 STEPS: tuple[tuple[str, str], ...] = (
-    ("Conveyor: claim the row (store.claim)", "claim (conveyor_shared/jobs/store.py"),
-    ("Conveyor: complete the row (store.complete)", "complete (conveyor_shared/jobs/store.py"),
+    ("Conveyor: claim the row (runs.claim)", "claim (conveyor_shared/jobs/runs.py"),
+    ("Conveyor: complete the row (runs.complete)", "complete (conveyor_shared/jobs/runs.py"),
     ("Conveyor: event payloads (events.publish)", "publish (conveyor_shared/events.py"),
     ("Conveyor: event payloads (events.publish)", "publish_job (conveyor_shared/events.py"),
     ("Conveyor: re-read the row to announce (_announce)", "_announce (worker/execution.py"),

@@ -28,7 +28,7 @@ def finish(app: Any, job_id: str, status: str = "completed", artifact: bytes | N
     from pathlib import Path
 
     from conveyor_shared.fair import FairQueue, queue_name
-    from conveyor_shared.jobs import events, store
+    from conveyor_shared.jobs import events, runs, store
     from conveyor_shared.jobs.models import utcnow
     from conveyor_shared.redis_client import get_redis
     from job_api.extensions import db
@@ -39,7 +39,7 @@ def finish(app: Any, job_id: str, status: str = "completed", artifact: bytes | N
         run_id = job.run_id
         line = FairQueue(queue_name(job.user_id, job.priority), connection=get_redis())
         line.remove(run_id)  # what the dispatcher's pick does
-        store.claim(db.session, job_id, run_id, "test-worker", utcnow())
+        runs.claim(db.session, job_id, run_id, "test-worker", utcnow())
         if status == "running":
             pass
         elif status == "completed":
@@ -49,10 +49,10 @@ def finish(app: Any, job_id: str, status: str = "completed", artifact: bytes | N
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / "out.txt").write_bytes(artifact)
                 named = ("out.txt", "text/plain", len(artifact))
-            store.complete(db.session, job_id, run_id, result={"ok": True}, elapsed=0.1,
+            runs.complete(db.session, job_id, run_id, result={"ok": True}, elapsed=0.1,
                            now=utcnow(), artifact=named)  # fmt: skip
         elif status == "failed":
-            store.fail(db.session, job_id, run_id, error="boom", elapsed=0.1, now=utcnow(),
+            runs.fail(db.session, job_id, run_id, error="boom", elapsed=0.1, now=utcnow(),
                        retry_in=None)  # fmt: skip
         db.session.commit()
         changed = store.fetch(db.session, job_id)

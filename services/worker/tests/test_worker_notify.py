@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import outbox, store
+from conveyor_shared.jobs import outbox, runs, store
 from conveyor_shared.jobs.models import Job, utcnow
 from conveyor_shared.jobs.reconcile import Report
 from conveyor_shared.jobs.testing import WorkerFleet, wait_for
@@ -22,8 +22,8 @@ OWNER = {"notify_email": True, "notify_to": "owner@example.test", "owner_name": 
 def _end_owing_an_email(sessions: sessionmaker[Session], job: Job) -> Job:
     """Run and complete a job as a worker whose Redis is down does: the email stays owed."""
     with sessions() as session:
-        assert store.claim(session, job.id, job.run_id or "", "gone.1.x", utcnow())
-        done = store.complete(session, job.id, job.run_id or "", result={}, elapsed=0.1,
+        assert runs.claim(session, job.id, job.run_id or "", "gone.1.x", utcnow())
+        done = runs.complete(session, job.id, job.run_id or "", result={}, elapsed=0.1,
                               now=utcnow())  # fmt: skip
         session.commit()
     assert done is not None and done.email_owed
@@ -130,8 +130,8 @@ def test_retry_by_hand_gives_up_the_email_owed_for_the_last_ending(
 ) -> None:  # fmt: skip
     job = submit(**OWNER)
     with sessions() as session:
-        assert store.claim(session, job.id, job.run_id or "", "gone.1.x", utcnow())
-        assert store.fail(session, job.id, job.run_id or "", error="boom", elapsed=0.1,
+        assert runs.claim(session, job.id, job.run_id or "", "gone.1.x", utcnow())
+        assert runs.fail(session, job.id, job.run_id or "", error="boom", elapsed=0.1,
                           now=utcnow(), retry_in=None) == "failed"  # fmt: skip
         session.commit()
     assert row(job.id).email_owed

@@ -11,7 +11,7 @@ from rq.job import Job as RQJob
 from rq.job import JobStatus
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import outbox, store
+from conveyor_shared.jobs import outbox, runs, store
 from conveyor_shared.jobs.keys import LEASE_KEY
 from conveyor_shared.jobs.models import Job, utcnow
 from conveyor_shared.jobs.reconcile import Report
@@ -19,7 +19,7 @@ from conveyor_shared.jobs.reconcile import Report
 
 def _claim(sessions: sessionmaker[Session], job: Job) -> None:
     with sessions() as session:
-        assert store.claim(session, job.id, job.run_id or "", "gone.1.x", utcnow())
+        assert runs.claim(session, job.id, job.run_id or "", "gone.1.x", utcnow())
         session.commit()
 
 
@@ -67,7 +67,7 @@ def test_job_that_keeps_killing_workers_fails(
     sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit()
-    for _ in range(store.MAX_RECOVERIES + 1):
+    for _ in range(runs.MAX_RECOVERIES + 1):
         _claim(sessions, row(job.id))
         sweep()
     done = row(job.id)
@@ -80,7 +80,7 @@ def test_job_failed_by_worker_deaths_emails_its_owner(
     emails: Callable[[], list[str]], sweep: Callable[..., Report],
 ) -> None:  # fmt: skip
     job = submit(notify_email=True, notify_to="owner@example.test", owner_name="owner")
-    for _ in range(store.MAX_RECOVERIES + 1):  # each run's worker dies (SIGKILL, OOM...)
+    for _ in range(runs.MAX_RECOVERIES + 1):  # each run's worker dies (SIGKILL, OOM...)
         _claim(sessions, row(job.id))
         sweep()
     done = row(job.id)

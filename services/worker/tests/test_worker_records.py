@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_shared.events import stream_key
 from conveyor_shared.fair import CLAIMED_KEY, Dispatcher, queue_name
-from conveyor_shared.jobs import store
+from conveyor_shared.jobs import runs, store
 from conveyor_shared.jobs.models import Job, utcnow
 
 
@@ -29,7 +29,7 @@ def _queued_since(sessions: sessionmaker[Session], seconds: float) -> Job:
 def test_claim_by_run_id_records_the_wait(sessions: sessionmaker[Session]) -> None:
     job = _queued_since(sessions, 2.0)
     with sessions() as session:
-        claimed = store.claim(session, None, job.run_id or "", "w1", utcnow())
+        claimed = runs.claim(session, None, job.run_id or "", "w1", utcnow())
         session.commit()
     assert claimed is not None
     assert (claimed.id, claimed.status, claimed.attempts, claimed.worker_name) == (
@@ -42,8 +42,8 @@ def test_claim_by_run_id_records_the_wait(sessions: sessionmaker[Session]) -> No
 def test_a_run_is_claimed_once(sessions: sessionmaker[Session]) -> None:
     job = _queued_since(sessions, 0.0)
     with sessions() as session:
-        first = store.claim(session, None, job.run_id or "", "w1", utcnow())
-        second = store.claim(session, job.id, job.run_id or "", "w2", utcnow())
+        first = runs.claim(session, None, job.run_id or "", "w1", utcnow())
+        second = runs.claim(session, job.id, job.run_id or "", "w2", utcnow())
         session.commit()
     assert first is not None and second is None
 
@@ -53,8 +53,8 @@ def test_complete_returns_the_stored_row(
 ) -> None:
     job = _queued_since(sessions, 0.0)
     with sessions() as session:
-        store.claim(session, job.id, job.run_id or "", "w1", utcnow())
-        done = store.complete(session, job.id, job.run_id or "", result={"n": 1}, elapsed=0.25,
+        runs.claim(session, job.id, job.run_id or "", "w1", utcnow())
+        done = runs.complete(session, job.id, job.run_id or "", result={"n": 1}, elapsed=0.25,
                               now=utcnow())  # fmt: skip
         session.commit()
     stored = row(job.id)

@@ -12,7 +12,7 @@ from rq import Worker
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_shared.fair import Dispatcher, set_tier
-from conveyor_shared.jobs import dispatch, store
+from conveyor_shared.jobs import dispatch, runs, store
 from conveyor_shared.jobs.models import Job, utcnow
 from conveyor_shared.jobs.reconcile import reconcile
 from conveyor_shared.jobs.testing import WorkerFleet, wait_for
@@ -29,7 +29,7 @@ def _running_since_before_a_restart(
     job = submit()
     with sessions() as session:
         started = utcnow() - timedelta(seconds=10)
-        assert store.claim(session, job.id, job.run_id or "", "alive.1.x", started)
+        assert runs.claim(session, job.id, job.run_id or "", "alive.1.x", started)
         session.commit()
     redis_server.kill()
     redis_server.start()

@@ -23,7 +23,7 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from conveyor_shared.jobs import dispatch, store
+from conveyor_shared.jobs import dispatch, runs, store
 from conveyor_shared.jobs.models import Job, JobInput, utcnow
 from conveyor_shared.jobs.testing import WorkerFleet
 from conveyor_shared.redis_client import get_redis
@@ -109,7 +109,7 @@ def claim(app: Flask, job: Job) -> Job:
     """Mark ``job`` running, as a worker does; return the row after the change."""
     with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
         assert job.run_id is not None
-        claimed = store.claim(session, job.id, job.run_id, "test-worker", utcnow())
+        claimed = runs.claim(session, job.id, job.run_id, "test-worker", utcnow())
         session.commit()
         assert claimed is not None
         return claimed
@@ -119,7 +119,7 @@ def complete(app: Flask, job: Job) -> Job:
     """Finish a running ``job``; return the row after the change."""
     with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
         assert job.run_id is not None
-        done = store.complete(
+        done = runs.complete(
             session, job.id, job.run_id, result={"elapsed_seconds": 1.0}, elapsed=1.0,
             now=utcnow(),
         )  # fmt: skip

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from conveyor_shared import events
 from conveyor_shared.auth import REVOKED_JTI_KEY
-from conveyor_shared.jobs import store
+from conveyor_shared.jobs import runs
 from conveyor_shared.jobs.testing import WorkerFleet
 from job_api.extensions import db
 
@@ -173,7 +173,7 @@ def test_snapshot_lists_running_progress_and_queued_positions(
     running = support.claim(app, support.add_job(app, user_id=1, enqueue=False))
     with app.app_context():
         assert running.run_id is not None
-        store.report_progress(db.session, running.id, running.run_id, 40.0, "4 of 10")
+        runs.report_progress(db.session, running.id, running.run_id, 40.0, "4 of 10")
         db.session.commit()
     first = support.add_job(app, user_id=1)
     second = support.add_job(app, user_id=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from conveyor_shared import events
-from conveyor_shared.jobs import store
+from conveyor_shared.jobs import runs
 from conveyor_shared.jobs.models import Job, JobInput
 
 from .exceptions import JobFailure, JobStopped
@@ -85,7 +85,7 @@ class JobContext:
             if self.runtime.monitor is not None:
                 self.runtime.monitor.announce_now()  # the start before the first progress
             with self._shielded(), self.runtime.sessions() as session:
-                current = store.report_progress(session, self.job_id, self.run_id, percent, message)
+                current = runs.report_progress(session, self.job_id, self.run_id, percent, message)
                 session.commit()
             if not current:
                 raise JobStopped("canceled")

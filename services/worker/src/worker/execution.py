@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conveyor_shared import events as streams
 from conveyor_shared.fair import execute_pipeline
-from conveyor_shared.jobs import backoff, dispatch, events, journal, outbox, store
+from conveyor_shared.jobs import backoff, dispatch, events, journal, outbox, runs, store
 from conveyor_shared.jobs.models import Job, utcnow
 from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
 from conveyor_shared.logs import job_id_var, request_id_var, user_id_var
@@ -101,7 +101,7 @@ def attempt(
     is in the result."""
     done = Attempt(run_id)
     with rt.sessions() as session:
-        job = store.claim(session, job_id, run_id, rt.worker_name, utcnow())
+        job = runs.claim(session, job_id, run_id, rt.worker_name, utcnow())
         session.commit()
     if job is None:
         logger.info("run is not current; skipped", extra={"job": job_id, "run": run_id})
@@ -258,7 +258,7 @@ def _completed(rt: Runtime, context: JobContext, outcome: Outcome) -> Job | None
         size = (rt.artifacts_dir / context.job_id / name).stat().st_size
         artifact = (name, media_type, size)
     with rt.sessions() as session:
-        done = store.complete(
+        done = runs.complete(
             session, context.job_id, context.run_id, result=outcome.result,
             elapsed=context.run_seconds, now=utcnow(), artifact=artifact,
         )  # fmt: skip
@@ -276,9 +276,9 @@ def _failed(rt: Runtime, context: JobContext, error: str) -> tuple[str | None, f
         if job is None:
             return None, None
         retry_in = None
-        if store.retries_left(job) and not job.cancel_requested:
+        if runs.retries_left(job) and not job.cancel_requested:
             retry_in = backoff.retry_delay(job.attempts - job.retry_floor, base, cap)
-        status = store.fail(
+        status = runs.fail(
             session, context.job_id, context.run_id, error=error, elapsed=context.run_seconds,
             now=now, retry_in=retry_in,
         )  # fmt: skip
@@ -294,7 +294,7 @@ def _failed(rt: Runtime, context: JobContext, error: str) -> tuple[str | None, f
 
 def _stopped(rt: Runtime, context: JobContext) -> bool:
     with rt.sessions() as session:
-        done = store.stopped(session, context.job_id, context.run_id, elapsed=context.run_seconds,
+        done = runs.stopped(session, context.job_id, context.run_id, elapsed=context.run_seconds,
                              now=utcnow())  # fmt: skip
         session.commit()
     if done:
@@ -304,7 +304,7 @@ def _stopped(rt: Runtime, context: JobContext) -> bool:
 
 def _hand_back(rt: Runtime, context: JobContext) -> bool:
     with rt.sessions() as session:
-        job = store.hand_back(session, context.job_id, context.run_id, elapsed=context.run_seconds,
+        job = runs.hand_back(session, context.job_id, context.run_id, elapsed=context.run_seconds,
                               now=utcnow())  # fmt: skip
         session.commit()
     if job is None:

@@ -11,7 +11,7 @@ that one worker at a time runs every few seconds repairs every such gap:
    job that was dequeued and then lost): enqueued again, with a fresh run id if the old
    delivery was spent, so a stale delivery can never run beside the new one.
 3. ``running`` rows whose worker stopped renewing the lease (SIGKILL, power loss): run
-   again (or canceled/failed, see :func:`store.recover`).
+   again (or canceled/failed, see :func:`runs.recover`).
 4. deleted users (user-service adds them to ``DELETED_USERS_KEY``): their schedules deleted
    and every unfinished job canceled (a job a schedule fired meanwhile too), running ones
    stopped through their cancel key.
@@ -35,7 +35,7 @@ from sqlalchemy import delete, select, update
 
 from ..fair import CLAIMED_KEY
 from ..schedules.models import Schedule
-from . import dispatch, events, journal, outbox, store
+from . import dispatch, events, journal, outbox, runs, store
 from .keys import CANCEL_KEY, DELETED_USERS_KEY, LEASE_KEY
 from .models import Job, new_id, utcnow
 from .status import QUEUED, RUNNING, SCHEDULED
@@ -176,7 +176,7 @@ def _recover_lost(
     recovered = []
     for job in unleased:
         lost_worker = job.worker_name  # the recovered row (the same object) names none
-        changed = store.recover(session, job, now)
+        changed = runs.recover(session, job, now)
         if changed is not None:
             journal.record("job.recovered", changed, level=logging.WARNING,
                            lost_worker=lost_worker)  # fmt: skip
