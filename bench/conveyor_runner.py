@@ -22,10 +22,12 @@ from typing import Any
 import redis
 from sqlalchemy import Engine, create_engine, func, select
 
+from conveyor_shared.testing import free_port
+
 from .context import BIN, Bench
 from .exceptions import BenchError, Unavailable
 from .infra import gunicorn_argv
-from .net import Client, free_port, wait_answers
+from .net import Client, wait_answers
 from .peers.timing import epoch
 from .procs import Proc, stop_all, wait_until
 

@@ -6,10 +6,11 @@ import shutil
 import socket
 from pathlib import Path
 
+from conveyor_shared.testing import free_port
+
 from .context import Bench
 from .exceptions import Unavailable
 from .infra import gateway_server, nginx_main, proxy_server
-from .net import free_port
 from .procs import Proc, wait_until
 
 

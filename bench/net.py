@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 from typing import Any
 
 from .procs import wait_until
-
-
-def free_port() -> int:
-    """Return a loopback TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Client:

@@ -11,9 +11,11 @@ import contextlib
 
 from sqlalchemy.engine import make_url
 
+from conveyor_shared.testing import free_port
+
 from ..context import Bench
 from ..exceptions import Unavailable
-from ..net import free_port, wait_answers
+from ..net import wait_answers
 from ..procs import Proc
 from ..tools import EXPRESS_DIR
 

@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from conveyor_shared.testing import free_port
+
 from .. import conveyor_runner, http_load
 from ..context import Bench
 from ..exceptions import BenchError, Unavailable
 from ..gateway import Gateway
 from ..infra import gunicorn_argv
-from ..net import Client, free_port, wait_answers
+from ..net import Client, wait_answers
 from ..peers import bullmq_peer, celery_peer, express_peer, rq_peer
 from ..procs import Proc
 from ..results import CONVEYOR, TIMES, Series

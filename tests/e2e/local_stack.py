@@ -50,7 +50,8 @@ def poll(check: Callable[[], Any], seconds: float, interval: float = 0.25, what:
 
 
 def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on right now."""
+    """Return a TCP port on loopback that nothing listens on right now (this module is the
+    CLI suite's too, which installs no conveyor package)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from conveyor_shared.clock import utcnow
+
 from .extensions import db
 
 ROLES = ("user", "admin")
@@ -18,10 +20,6 @@ TIERS = ("free", "pro", "enterprise")
 
 MAX_ID = 2**31 - 1
 """Largest user id (a 32-bit INTEGER column on every database)."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(moment: datetime) -> datetime:

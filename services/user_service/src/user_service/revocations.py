@@ -33,6 +33,7 @@ from redis.commands.core import Script
 from redis.exceptions import LockError
 from sqlalchemy import delete, func, select
 
+from conveyor_shared.clock import utcnow
 from conveyor_shared.fair import execute_pipeline, queue_tier
 from conveyor_shared.redis_client import get_redis
 from conveyor_shared.revocation import (
@@ -44,7 +45,7 @@ from conveyor_shared.revocation import (
 )
 
 from .extensions import db
-from .models import Revocation, User, utcnow
+from .models import Revocation, User
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,8 @@ from typing import Any
 from redis.client import Pipeline
 from rq import Queue
 
+from ..jobs.status import PRIORITIES
 from .scripts import ACTIVATE, PREFIX
-
-PRIORITIES = ("high", "normal", "low")
-"""Priorities within one user's line, most urgent first."""
 
 QUEUE_NAME_PREFIX = "user."
 """Every per-user queue is named ``user.<user_id>.<priority>``."""
