@@ -69,11 +69,13 @@ def _close(app: Flask) -> None:
 
 @contextlib.contextmanager
 def running(
-    databases: tuple[str, str], redis_url: str, keys: tuple[str, str], var: Path
-) -> Iterator[tuple[Flask, Flask]]:
-    """``(user-service, job-api)`` on migrated, empty databases; closed afterwards."""
-    users = user_service.create_app(config(databases[0], redis_url, keys, var))
-    jobs = job_api.create_app(config(databases[1], redis_url, keys, var))
+    databases: tuple[str, str], redis_url: str, keys: tuple[str, str], var: Path,
+    **overrides: Any,
+) -> Iterator[tuple[Flask, Flask]]:  # fmt: skip
+    """``(user-service, job-api)`` on migrated, empty databases; closed afterwards.
+    ``overrides`` change settings of both."""
+    users = user_service.create_app(config(databases[0], redis_url, keys, var) | overrides)
+    jobs = job_api.create_app(config(databases[1], redis_url, keys, var) | overrides)
     for app in (users, jobs):
         _fresh(app)
     try:

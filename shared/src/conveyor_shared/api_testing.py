@@ -84,12 +84,15 @@ def run_schemathesis(
     report_dir: Path,
     headers: Sequence[str] = (),
     config: str | None = None,
+    max_examples: int = MAX_EXAMPLES,
+    timeout: float = RUN_TIMEOUT,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``schemathesis run`` with every check on ``schema_url``; return the finished process.
 
     ``headers`` are ``Name: value`` strings sent with every request (a bearer token);
-    ``config`` is the text of a ``schemathesis.toml``. The exit code is 0 only when no check
-    found anything.
+    ``config`` is the text of a ``schemathesis.toml``; ``max_examples`` test cases per
+    operation and phase (the soak suite's full run asks for hundreds). The exit code is 0
+    only when no check found anything.
     """
     # Every check is turned on in the file, not with --checks all: checks named on the
     # command line would override what ``config`` says of one operation.
@@ -102,7 +105,7 @@ def run_schemathesis(
     ]
     command += [
         "run", schema_url,
-        "--max-examples", str(MAX_EXAMPLES),
+        "--max-examples", str(max_examples),
         "--seed", str(SEED),
         "--workers", "1",
         "--no-color",
@@ -118,7 +121,7 @@ def run_schemathesis(
         command,
         capture_output=True,
         text=True,
-        timeout=RUN_TIMEOUT,
+        timeout=timeout,
         env=env,
         cwd=report_dir,
     )

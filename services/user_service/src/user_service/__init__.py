@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from conveyor_shared.api import Api
 from conveyor_shared.app import finish_app, make_app
 from conveyor_shared.errors import problem
+from conveyor_shared.jobs.db import SERVER_OPTIONS
 
 from . import caching, cli, passwords, revocations, settings, throttle
 from .exceptions import TooManyAttempts, UserServiceError
@@ -47,6 +48,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Behind the gateway the client's address is in X-Forwarded-For (per-IP login limits).
         count = int(app.config["TRUSTED_PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # Bounded waits for a lost PostgreSQL: a 503 within seconds, not a hang.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", SERVER_OPTIONS)
     db.init_app(app)
     migrate.init_app(app, db)
     caching.init_app(app)

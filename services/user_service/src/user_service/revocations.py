@@ -32,6 +32,7 @@ from flask import Flask
 from redis.commands.core import Script
 from redis.exceptions import LockError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from conveyor_shared.clock import utcnow
 from conveyor_shared.fair import execute_pipeline, queue_tier
@@ -255,7 +256,10 @@ class Watch:
                         logger.warning("revocation check failed", extra={"error": str(error)})
                     self._failing = True
                 finally:
-                    db.session.remove()
+                    try:
+                        db.session.remove()
+                    except SQLAlchemyError:  # its connection dropped under the rollback
+                        db.session.registry.clear()  # the pool has invalidated it already
             if self._stop.wait(self._interval):
                 return
 

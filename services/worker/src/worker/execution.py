@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from conveyor_shared import events as streams
 from conveyor_shared.fair import execute_pipeline
@@ -43,6 +43,10 @@ from .monitor import Monitor
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)
+
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+"""What SQLAlchemy raises for a database that refused, dropped or never answered a
+connection (psycopg's ``connect_timeout``, see ``conveyor_shared.jobs.db``)."""
 
 
 @dataclass
@@ -100,9 +104,20 @@ def attempt(
     to its first and last round trips. Only a worker shutdown propagates; every other error
     is in the result."""
     done = Attempt(run_id)
-    with rt.sessions() as session:
-        job = runs.claim(session, job_id, run_id, rt.worker_name, utcnow())
-        session.commit()
+    try:
+        with rt.sessions() as session:
+            job = runs.claim(session, job_id, run_id, rt.worker_name, utcnow())
+            session.commit()
+    except DATABASE_UNREACHABLE as error:
+        # Nothing ran and nothing was committed: hand the run back (the caller's ``on_end``
+        # releases it) rather than end the worker, which outlives the database's outage.
+        logger.warning("database unreachable; run handed back", extra={"error": str(error)})
+        done.status, done.error = QUEUED, error
+        pipe = rt.redis.pipeline(transaction=False)
+        if on_end is not None:
+            on_end(pipe, done)
+        _send(rt, pipe)
+        return done
     if job is None:
         logger.info("run is not current; skipped", extra={"job": job_id, "run": run_id})
         pipe = rt.redis.pipeline(transaction=False)

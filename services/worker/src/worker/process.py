@@ -69,6 +69,12 @@ SCHEDULER_STOP_TIMEOUT = 3.0
 REDIS_RETRY_MAX = 30.0
 """Longest pause between attempts to reach a Redis that is down."""
 
+DATABASE_RETRY_FIRST = 0.5
+"""Seconds a worker waits after a run handed back because the database is unreachable;
+each next hand-back in a row doubles it, up to :data:`DATABASE_RETRY_MAX`."""
+
+DATABASE_RETRY_MAX = 10.0
+
 SUSPENSION_CHECK_INTERVAL = 1.0
 """Seconds between two looks at ``rq suspend``'s flag (RQ looks before every job)."""
 
@@ -114,6 +120,7 @@ class ConveyorWorker(PromptSimpleWorker):
 
     queue_class = FairQueue
     _next_suspension_check = 0.0
+    _database_pause = DATABASE_RETRY_FIRST / 2
     monitor: Monitor
     shutdown_grace: float
     source: JobSource
@@ -200,6 +207,12 @@ class ConveyorWorker(PromptSimpleWorker):
         done = execution.attempt(
             self.monitor.runtime, pick.job_id, on_start=on_start, on_end=on_end
         )
+        if isinstance(done.error, execution.DATABASE_UNREACHABLE):
+            # The run went back to its queue; wait before the next pick finds it again.
+            self._database_pause = min(self._database_pause * 2, DATABASE_RETRY_MAX)
+            time.sleep(self._database_pause)  # nothing to wait on: the database is gone
+            return
+        self._database_pause = DATABASE_RETRY_FIRST / 2
         if done.status in (FAILED, SCHEDULED):
             rq_record.failed(self.connection, pick.queue_name, pick.job_id, repr(done.error))
 

@@ -82,13 +82,35 @@ def configure_sqlite(engine: Engine, lock_timeout: float = SQLITE_BUSY_TIMEOUT_M
             raise exc.OperationalError("BEGIN IMMEDIATE", (), error) from error
 
 
+NETWORK_TIMEOUT_SECONDS = 5
+"""Longest wait for a database server that does not answer, so that a lost PostgreSQL is a
+503 within seconds (as a lost Redis is, ``redis_client.SOCKET_TIMEOUT``), never a hang."""
+
+SERVER_OPTIONS: dict[str, Any] = {
+    "pool_pre_ping": True,
+    "connect_args": {
+        # libpq waits for ever by default, for a server that accepts the connection and then
+        # says nothing (a partition, a proxy whose upstream is gone, a server stopped).
+        "connect_timeout": NETWORK_TIMEOUT_SECONDS,
+        # On a real network, an open connection whose peer vanished is closed by the kernel
+        # once sent data goes unacknowledged this long (or idle probes go unanswered).
+        "tcp_user_timeout": NETWORK_TIMEOUT_SECONDS * 2_000,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": NETWORK_TIMEOUT_SECONDS,
+        "keepalives_count": 2,
+    },
+}
+"""Engine options for a PostgreSQL server (every service's, not only the jobs database)."""
+
+
 def engine_options(url: str) -> dict[str, Any]:
     """Engine options for ``url`` (also Flask-SQLAlchemy's ``SQLALCHEMY_ENGINE_OPTIONS``)."""
     if url.startswith("sqlite"):
         return {
             "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         }
-    return {"pool_pre_ping": True}
+    return SERVER_OPTIONS
 
 
 def make_engine(url: str) -> Engine:
