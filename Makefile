@@ -40,9 +40,10 @@ run: install ## Run everything at http://127.0.0.1:8080 (Ctrl-C stops it)
 test: install ## Run shared, each service's and client's, and the top-level tests
 	$(BIN)/python infra/scripts/run_tests.py --jobs $(TEST_JOBS)
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check and ruff format --check; the dashboard's eslint and tsc
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python infra/scripts/dashboard.py lint
 
 format: install ## Fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .

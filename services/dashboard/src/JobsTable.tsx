@@ -28,7 +28,7 @@ function liveSeconds(job: Job, now: number): { queued?: number; running?: number
 }
 
 function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!active) return;
     const timer = window.setInterval(() => setNow(Date.now()), 1000);

@@ -49,7 +49,9 @@ export function useJobs(
   const [error, setError] = useState("");
   const [connected, setConnected] = useState(false);
   const filtersRef = useRef(filters);
-  filtersRef.current = filters;
+  useEffect(() => {
+    filtersRef.current = filters;
+  }, [filters]);
 
   const load = useCallback(async () => {
     const query = new URLSearchParams({ page: String(filters.page), per_page: String(PER_PAGE) });
@@ -67,11 +69,15 @@ export function useJobs(
   }, [session, filters.page, filters.status, filters.type, onExpired]);
 
   useEffect(() => {
+    // load() sets state only after its request's await, never synchronously in this effect.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     if (active) void load();
   }, [load, active]);
 
   const loadRef = useRef(load);
-  loadRef.current = load;
+  useEffect(() => {
+    loadRef.current = load;
+  }, [load]);
 
   useEffect(() => {
     if (!active) return;
