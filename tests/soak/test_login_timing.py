@@ -22,6 +22,13 @@ PASSWORD = "correct horse battery"
 WARM_UP = 3
 """Logins of each kind sent first and not timed (first-use costs: connections, caches)."""
 
+# A comparison of times is a speed figure, not a unit test: with make test's other suites
+# running beside it, 15 pairs of logins drifted 13 % apart once. make soak measures it with
+# its full count on a machine given over to it.
+pytestmark = pytest.mark.skipif(
+    not sizes.full(), reason="a timing comparison: make soak's size only"
+)
+
 
 @pytest.fixture
 def user_service(
