@@ -19,30 +19,32 @@ functions are :func:`run` (the same attempt, for a run RQ itself delivers) and
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import redis
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from conveyor_shared import events as streams
 from conveyor_shared.fair import execute_pipeline
-from conveyor_shared.jobs import backoff, dispatch, events, journal, outbox, runs, store
+from conveyor_shared.jobs import dispatch, events, journal, runs, store
 from conveyor_shared.jobs.models import Job, utcnow
 from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
 from conveyor_shared.logs import job_id_var, request_id_var, user_id_var
 
-from . import handlers, runtime
+from . import endings, handlers, runtime
 from .context import JobContext, Outcome
 from .exceptions import JobStopped, JobTimedOut, WorkerShutdown
 from .monitor import Monitor
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 """What SQLAlchemy raises for a database that refused, dropped or never answered a
@@ -79,7 +81,7 @@ def release(job_id: str) -> bool:
     if job is None:
         return False
     journal.record("job.released", job)  # a retry's (or a delayed job's) time has come
-    with _after_commit("enqueue the released job"):
+    with endings.after_commit("enqueue the released job"):
         dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
     events.publish(rt.redis, job)
     return True
@@ -104,96 +106,141 @@ def attempt(
     to its first and last round trips. Only a worker shutdown propagates; every other error
     is in the result."""
     done = Attempt(run_id)
+    job = _claim(rt, done, job_id)
+    if job is None:
+        pipe = rt.redis.pipeline(transaction=False)
+        if on_end is not None:
+            on_end(pipe, done)
+        _send(rt, pipe)
+        return done
+    context = JobContext(rt, job)
+    ended: Job | None = None
+    with contextlib.ExitStack() as scope:
+        for variable, value in ((job_id_var, job.id), (user_id_var, str(job.user_id)),
+                                (request_id_var, job.request_id)):  # fmt: skip
+            scope.callback(variable.reset, variable.set(value))
+        journal.record("job.started", job)
+        _begin(rt, job, on_start)
+        try:
+            ended = _run(rt, context, done)
+        finally:
+            _end(rt, ended, done, on_end)
+            _journal(job, context, done)
+    if ended is not None and ended.email_owed:
+        endings.notify(rt, ended)
+    return done
+
+
+def _claim(rt: Runtime, done: Attempt, job_id: str | None) -> Job | None:
+    """Claim the run's row; ``None`` if it is not current or the database is unreachable."""
     try:
         with rt.sessions() as session:
-            job = runs.claim(session, job_id, run_id, rt.worker_name, utcnow())
+            job = runs.claim(session, job_id, done.run_id, rt.worker_name, utcnow())
             session.commit()
     except DATABASE_UNREACHABLE as error:
         # Nothing ran and nothing was committed: hand the run back (the caller's ``on_end``
         # releases it) rather than end the worker, which outlives the database's outage.
         logger.warning("database unreachable; run handed back", extra={"error": str(error)})
         done.status, done.error = QUEUED, error
-        pipe = rt.redis.pipeline(transaction=False)
-        if on_end is not None:
-            on_end(pipe, done)
-        _send(rt, pipe)
-        return done
+        return None
     if job is None:
-        logger.info("run is not current; skipped", extra={"job": job_id, "run": run_id})
-        pipe = rt.redis.pipeline(transaction=False)
-        if on_end is not None:
-            on_end(pipe, done)
-        _send(rt, pipe)
-        return done
-    tokens = (job_id_var.set(job.id), user_id_var.set(str(job.user_id)),
-              request_id_var.set(job.request_id))  # fmt: skip
-    journal.record("job.started", job)
-    monitor = rt.monitor
-    context = JobContext(rt, job)
+        logger.info("run is not current; skipped", extra={"job": job_id, "run": done.run_id})
+    return job
+
+
+def _begin(rt: Runtime, job: Job, on_start: Callable[[Any], None] | None) -> None:
+    """Announce the run's start: through the monitor (with its first lease renewal, or with
+    the end if that comes first), or at once when no monitor watches."""
 
     def announce(pipe: Any) -> None:
         streams.publish_job(pipe, job)
         if on_start is not None:
             on_start(pipe)
 
-    if monitor is not None:
-        monitor.begin(job.id, run_id, job.timeout_seconds, announce)
+    if rt.monitor is not None:
+        rt.monitor.begin(job.id, job.run_id or "", job.timeout_seconds, announce)
     else:
         pipe = rt.redis.pipeline(transaction=False)
         announce(pipe)
         _send(rt, pipe)
-    ended: Job | None = None
+
+
+def _run(rt: Runtime, context: JobContext, done: Attempt) -> Job | None:
+    """Run the handler and record how it ended; return the row if it completed."""
+    monitor = rt.monitor
     try:
-        try:
-            if monitor is not None:
-                monitor.enter_body()
-            context.enter_body()
-            outcome = handlers.for_type(job.type)(context)
-        finally:
-            context.leave_body()
-            # The owner is charged the run less the progress bookkeeping (the platform's).
-            done.ran = max(0.0, context.run_seconds - context.bookkeeping)
-            if monitor is not None:
-                monitor.leave_body()
+        outcome = _body(context, done, monitor)
         done.result = outcome.result
-        ended = _completed(rt, context, outcome)
+        ended = _recorded(done, None, endings.completed, rt, context, outcome)
         done.status = COMPLETED if ended is not None else None
+        return ended
     except JobStopped as error:
         done.error = error
         _discard_connections(rt)
         _announce_start(monitor)
-        done.status = CANCELED if _stopped(rt, context) else None
+        done.status = CANCELED if _recorded(done, False, endings.stopped, rt, context) else None
     except (WorkerShutdown, SystemExit, KeyboardInterrupt) as error:
         done.error = error
         _discard_connections(rt)
         _announce_start(monitor)
-        done.status = QUEUED if _hand_back(rt, context) else None
+        done.status = QUEUED if _recorded(done, False, endings.hand_back, rt, context) else None
         raise
     except JobTimedOut as error:
         done.error = error
         _discard_connections(rt)
         _announce_start(monitor)
-        done.status, done.retry_in = _failed(rt, context, str(error))
+        done.status, done.retry_in = _recorded(done, (None, None), endings.failed, rt, context,
+                                               str(error))  # fmt: skip
     except Exception as error:
         done.error = error
         _announce_start(monitor)
-        done.status, done.retry_in = _failed(rt, context, _describe(error))
-    finally:
-        pipe = rt.redis.pipeline(transaction=False)
+        done.status, done.retry_in = _recorded(done, (None, None), endings.failed, rt, context,
+                                               _describe(error))  # fmt: skip
+    return None
+
+
+def _recorded(
+    done: Attempt, fallback: T, record: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Record the run's end with ``record``; ``fallback`` if the database is unreachable.
+
+    The row then still says ``running``: the run's lease goes with its end, so the sweep
+    runs the job again (at least once, as after a crash), and the worker goes on rather
+    than end with the error and leave its queues unserved through the outage."""
+    try:
+        return record(*args, **kwargs)
+    except DATABASE_UNREACHABLE as error:
+        logger.warning("database unreachable; the run's end is left to the sweep",
+                       extra={"error": str(error)})  # fmt: skip
+        done.error = error
+        return fallback
+
+
+def _body(context: JobContext, done: Attempt, monitor: Monitor | None) -> Outcome:
+    """Run the job type's handler; charge the owner the run less the progress bookkeeping."""
+    try:
         if monitor is not None:
-            monitor.end(pipe)
-        if ended is not None:
-            streams.publish_job(pipe, ended)
-        if on_end is not None:
-            on_end(pipe, done)
-        _send(rt, pipe)
-        _journal(job, context, done)
-        job_id_var.reset(tokens[0])
-        user_id_var.reset(tokens[1])
-        request_id_var.reset(tokens[2])
-    if ended is not None and ended.email_owed:
-        _notify(rt, ended)
-    return done
+            monitor.enter_body()
+        context.enter_body()
+        return handlers.for_type(context.type)(context)
+    finally:
+        context.leave_body()
+        done.ran = max(0.0, context.run_seconds - context.bookkeeping)
+        if monitor is not None:
+            monitor.leave_body()
+
+
+def _end(rt: Runtime, ended: Job | None, done: Attempt, on_end: EndHook | None) -> None:
+    """Send the end's Redis writes in one round trip: the lease released, the completed
+    row's event, the caller's own."""
+    pipe = rt.redis.pipeline(transaction=False)
+    if rt.monitor is not None:
+        rt.monitor.end(pipe)
+    if ended is not None:
+        streams.publish_job(pipe, ended)
+    if on_end is not None:
+        on_end(pipe, done)
+    _send(rt, pipe)
 
 
 def _describe(error: BaseException) -> str:
@@ -242,17 +289,6 @@ def _announce_start(monitor: Monitor | None) -> None:
             logger.warning("could not announce the job's start", extra={"error": str(error)})
 
 
-@contextmanager
-def _after_commit(what: str) -> Iterator[None]:
-    """Log a Redis error of work done after a commit instead of raising it (the sweep
-    repairs it)."""
-    try:
-        yield
-    except redis.RedisError as error:
-        logger.warning("could not reach Redis after a commit; the sweep repairs it",
-                       extra={"step": what, "error": str(error)})  # fmt: skip
-
-
 def _send(rt: Runtime, pipe: Any) -> None:
     """Send one edge's Redis writes in one round trip, best effort (the SQL row already
     holds the truth)."""
@@ -264,91 +300,3 @@ def _send(rt: Runtime, pipe: Any) -> None:
     for reply in replies:
         if isinstance(reply, Exception):
             logger.warning("a job edge's Redis command failed", extra={"error": str(reply)})
-
-
-def _completed(rt: Runtime, context: JobContext, outcome: Outcome) -> Job | None:
-    artifact = None
-    if outcome.artifact is not None:
-        name, media_type = outcome.artifact
-        size = (rt.artifacts_dir / context.job_id / name).stat().st_size
-        artifact = (name, media_type, size)
-    with rt.sessions() as session:
-        done = runs.complete(
-            session, context.job_id, context.run_id, result=outcome.result,
-            elapsed=context.run_seconds, now=utcnow(), artifact=artifact,
-        )  # fmt: skip
-        session.commit()
-    return done
-
-
-def _failed(rt: Runtime, context: JobContext, error: str) -> tuple[str | None, float | None]:
-    """Record a failed attempt; return the new status and the retry's delay, if any."""
-    now = utcnow()
-    base = float(rt.config["JOB_RETRY_BASE_SECONDS"])
-    cap = float(rt.config["JOB_RETRY_MAX_SECONDS"])
-    with rt.sessions() as session:
-        job = store.fetch(session, context.job_id)
-        if job is None:
-            return None, None
-        retry_in = None
-        if runs.retries_left(job) and not job.cancel_requested:
-            retry_in = backoff.retry_delay(job.attempts - job.retry_floor, base, cap)
-        status = runs.fail(
-            session, context.job_id, context.run_id, error=error, elapsed=context.run_seconds,
-            now=now, retry_in=retry_in,
-        )  # fmt: skip
-        session.commit()
-    if status == SCHEDULED and retry_in is not None:
-        due = now + timedelta(seconds=retry_in)
-        with _after_commit("schedule the retry"):
-            dispatch.schedule_releases(rt.redis, [(context.job_id, due)])
-    if status is not None:
-        _announce(rt, context.job_id)
-    return status, retry_in if status == SCHEDULED else None
-
-
-def _stopped(rt: Runtime, context: JobContext) -> bool:
-    with rt.sessions() as session:
-        done = runs.stopped(session, context.job_id, context.run_id, elapsed=context.run_seconds,
-                             now=utcnow())  # fmt: skip
-        session.commit()
-    if done:
-        _announce(rt, context.job_id)
-    return done
-
-
-def _hand_back(rt: Runtime, context: JobContext) -> bool:
-    with rt.sessions() as session:
-        job = runs.hand_back(session, context.job_id, context.run_id, elapsed=context.run_seconds,
-                              now=utcnow())  # fmt: skip
-        session.commit()
-    if job is None:
-        return False
-    with _after_commit("enqueue the handed-back job"):
-        dispatch.enqueue(rt.redis, [dispatch.Run.of(job)])
-    events.publish(rt.redis, job)
-    return True
-
-
-def _announce(rt: Runtime, job_id: str) -> None:
-    """Publish the job's new state; email its owner if it ended and they asked."""
-    with rt.sessions() as session:
-        job = store.fetch(session, job_id)
-    if job is None:
-        return
-    events.publish(rt.redis, job)
-    if job.email_owed:
-        _notify(rt, job)
-
-
-def _notify(rt: Runtime, job: Job) -> None:
-    """Enqueue the email the job's ending owes its owner, then clear the row's mark; on a
-    Redis error the mark stays and the sweep sends the email."""
-    with _after_commit("enqueue the job's email"):
-        outbox.send(rt.redis, job, rt.config["PUBLIC_URL"])
-        try:
-            with rt.sessions() as session:
-                outbox.settle(session, job)
-                session.commit()
-        except SQLAlchemyError as error:  # the mark left set costs one harmless resend
-            logger.warning("could not clear the job's email mark", extra={"error": str(error)})
