@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Every package with a pyproject.toml under services/ or clients/ joins automatically.
 SERVICES := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 CLIENTS := $(patsubst %/pyproject.toml,%,$(wildcard clients/*/pyproject.toml))
-PYPROJECTS := shared/pyproject.toml $(wildcard services/*/pyproject.toml) \
+PYPROJECTS := $(wildcard shared/*/pyproject.toml) $(wildcard services/*/pyproject.toml) \
 	$(wildcard clients/*/pyproject.toml)
 STAMP := $(VENV)/.conveyor-installed
 
@@ -23,7 +23,7 @@ run admin migrate status restart: export VAR_DIR := $(abspath $(VAR_DIR))
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-install: $(STAMP) ## Create .venv and install shared, every service and client, the dev tools
+install: $(STAMP) ## Create .venv and install the shared packages, every service and client, the dev tools
 
 # --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (CI machines), every process the
 # tests start would otherwise compile its imports again (~1.5 s each).
@@ -37,7 +37,7 @@ $(STAMP): $(PYPROJECTS) infra/requirements-dev.txt
 run: install ## Run everything at http://127.0.0.1:8080 (Ctrl-C stops it)
 	$(BIN)/python infra/scripts/run_local.py
 
-test: install ## Run shared, each service's and client's, and the top-level tests
+test: install ## Run the shared packages', each service's and client's, and the top-level tests
 	$(BIN)/python infra/scripts/run_tests.py --jobs $(TEST_JOBS)
 
 lint: install ## ruff check and ruff format --check; the dashboard's eslint and tsc
@@ -50,7 +50,7 @@ format: install ## Fix what ruff can fix and format the code
 	$(BIN)/ruff format .
 
 typecheck: install ## mypy, one package at a time
-	@status=0; for dir in shared/src $(addsuffix /src,$(SERVICES) $(CLIENTS)) infra/scripts infra/docker tests bench; do \
+	@status=0; for dir in $(wildcard shared/*/src) $(addsuffix /src,$(SERVICES) $(CLIENTS)) infra/scripts infra/docker tests bench; do \
 		echo "mypy $$dir"; $(BIN)/mypy --config-file mypy.ini $$dir || status=1; done; exit $$status
 
 migrate: install ## Apply user-service's (and job-api's) migrations to the local databases

@@ -247,7 +247,7 @@ def rq_costs(bench: Bench, jobs: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    from conveyor_shared.redis_server import RedisServer
+    from conveyor_testing.redis_server import RedisServer
 
     config = Config.from_env()
     jobs = int(os.environ.get("BENCH_ANATOMY_JOBS", "1000"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from conveyor_shared.revocation import mark_built
+from conveyor_web.revocation import mark_built
 
 from .config import ROOT, Config
 from .exceptions import Unavailable

@@ -22,7 +22,7 @@ from typing import Any
 import redis
 from sqlalchemy import Engine, create_engine, func, select
 
-from conveyor_shared.testing import free_port
+from conveyor_testing import free_port
 
 from .context import BIN, Bench
 from .exceptions import BenchError, Unavailable
@@ -113,13 +113,13 @@ class ConveyorStack:
         reason = api_missing()
         if reason:
             raise Unavailable(reason)
-        from conveyor_shared import keys
+        from conveyor_web import jwt_keys
 
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
         self.bench.flush_conveyor()
         database = self._make_database()
-        self._private_pem, public_pem = keys.generate()
+        self._private_pem, public_pem = jwt_keys.generate()
         self.env = self.bench.env(
             DATABASE_URL=database,
             REDIS_URL=self.bench.conveyor_url,
@@ -139,7 +139,7 @@ class ConveyorStack:
         server = self.bench.config.database_url
         if not server:
             return f"sqlite:///{self.dir / 'jobs.db'}"
-        from conveyor_shared.testing import postgres_database
+        from conveyor_testing import postgres_database
 
         try:
             return self._database.enter_context(postgres_database(server))
@@ -178,7 +178,7 @@ class ConveyorStack:
 
     # -- clients ------------------------------------------------------------------------
     def token(self, user_id: int, tier: str = "free") -> str:
-        from conveyor_shared.testing import access_token
+        from conveyor_testing import access_token
 
         return access_token(self._private_pem, user_id, tier=tier, ttl=24 * 3600)
 
@@ -239,7 +239,7 @@ class ConveyorStack:
     # -- the jobs table -------------------------------------------------------------------
     def counts(self, user_id: int) -> dict[str, int]:
         """Jobs of ``user_id`` per status."""
-        from conveyor_shared.jobs.models import Job
+        from conveyor_core.jobs.models import Job
 
         assert self.engine is not None
         query = select(Job.status, func.count()).where(Job.user_id == user_id).group_by(Job.status)
@@ -261,7 +261,7 @@ class ConveyorStack:
 
     def times(self, user_id: int) -> list[dict[str, Any]]:
         """Status and timestamps (epoch seconds) of every job of ``user_id``."""
-        from conveyor_shared.jobs.models import Job
+        from conveyor_core.jobs.models import Job
 
         assert self.engine is not None
         columns = (Job.id, Job.status, Job.created_at, Job.started_at, Job.finished_at)

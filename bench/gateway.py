@@ -6,7 +6,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from conveyor_shared.testing import free_port
+from conveyor_testing import free_port
 
 from .context import Bench
 from .exceptions import Unavailable

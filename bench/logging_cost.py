@@ -106,7 +106,7 @@ def cost(rounds: dict[str, list[Figures]], key: str) -> float:
 
 def main() -> int:
     config = Config.from_env()
-    from conveyor_shared.redis_server import RedisServer
+    from conveyor_testing.redis_server import RedisServer
 
     shutil.rmtree(config.work_dir, ignore_errors=True)
     config.work_dir.mkdir(parents=True)

@@ -66,13 +66,13 @@ def code() -> str:
         head, dirty = "", ""
     text = f"commit {head or 'unknown'}" + (" + uncommitted changes" if dirty else "")
     try:
-        import conveyor_shared
+        import conveyor_core
     except ImportError:
         return text
-    where = Path(conveyor_shared.__file__).resolve()
+    where = Path(conveyor_core.__file__).resolve()
     if not where.is_relative_to(ROOT):
         # PYTHONPATH put another copy first (e.g. a clean export of one commit).
-        text += f"; services imported from {where.parents[2]}"
+        text += f"; services imported from {where.parents[4]}"
     return text
 
 

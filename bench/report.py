@@ -25,7 +25,7 @@ METHOD = """\
   swap only the worker class); wrk with 1 thread. Library rows call the peers' client APIs
   in process. The batch is timed first in each repetition, on an idle job-api.
 - (c) sequential jobs on one idle worker; "submit" is the client's clock before the call.
-- (d) `conveyor_shared.fair` driven directly: `pick()` + `finish()` per job, every user
+- (d) `conveyor_core.fair` driven directly: `pick()` + `finish()` per job, every user
   backlogged for the whole drain.
 - (e) workers registered before one batch of `timed` jobs is submitted.
 - (f) the same `GET /api/jobs/{id}` against job-api as configured and with

@@ -118,10 +118,10 @@ def totals(steps: dict[str, dict[str, float]]) -> dict[str, float]:
 
 
 STEPS: tuple[tuple[str, str], ...] = (
-    ("Conveyor: claim the row (runs.claim)", "claim (conveyor_shared/jobs/runs.py"),
-    ("Conveyor: complete the row (runs.complete)", "complete (conveyor_shared/jobs/runs.py"),
-    ("Conveyor: event payloads (events.publish)", "publish (conveyor_shared/events.py"),
-    ("Conveyor: event payloads (events.publish)", "publish_job (conveyor_shared/events.py"),
+    ("Conveyor: claim the row (runs.claim)", "claim (conveyor_core/jobs/runs.py"),
+    ("Conveyor: complete the row (runs.complete)", "complete (conveyor_core/jobs/runs.py"),
+    ("Conveyor: event payloads (events.publish)", "publish (conveyor_core/streams.py"),
+    ("Conveyor: event payloads (events.publish)", "publish_job (conveyor_core/streams.py"),
     ("Conveyor: re-read the row to announce (_announce)", "_announce (worker/execution.py"),
     ("Conveyor: lease take/drop (Monitor.begin/end)", "begin (worker/monitor.py"),
     ("Conveyor: lease take/drop (Monitor.begin/end)", "end (worker/monitor.py"),
@@ -134,7 +134,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Conveyor: fair pick + control queue (Dispatcher.pick)",
-        "pick (conveyor_shared/fair/dispatcher.py",
+        "pick (conveyor_core/fair/dispatcher.py",
     ),
     ("Conveyor: job handler and its context", "worker/handlers/"),
     ("Conveyor: job handler and its context", "worker/context.py"),

@@ -45,7 +45,7 @@ def prepare(bench: Bench) -> None:
 def main() -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     config = Config.from_env()
-    from conveyor_shared.redis_server import RedisServer
+    from conveyor_testing.redis_server import RedisServer
 
     began = time.monotonic()
     described = machine.describe()

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 import job_api
 import user_service
-from conveyor_shared.testing import postgres_database
+from conveyor_testing import postgres_database
 from user_service import revocations
 
 

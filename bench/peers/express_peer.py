@@ -11,7 +11,7 @@ import contextlib
 
 from sqlalchemy.engine import make_url
 
-from conveyor_shared.testing import free_port
+from conveyor_testing import free_port
 
 from ..context import Bench
 from ..exceptions import Unavailable
@@ -37,7 +37,7 @@ def _node_url(url: str) -> str:
 def start(bench: Bench, cleanup: contextlib.ExitStack) -> int:
     """Start the peer on a fresh database; return its port (stopped with ``cleanup``)."""
     bench.require("express")
-    from conveyor_shared.testing import postgres_database
+    from conveyor_testing import postgres_database
 
     server = bench.config.database_url or DEFAULT_SERVER
     try:

@@ -1,6 +1,6 @@
 """(d) Fair-dispatch cost: µs per dispatch (``pick`` + ``finish``) with 10 vs 10,000 users.
 
-Uses ``conveyor_shared.fair`` directly on the private Redis: every user is backlogged for
+Uses ``conveyor_core.fair`` directly on the private Redis: every user is backlogged for
 the whole drain (the drain is shorter than one round over the users), tiers mixed
 free/pro/enterprise. A plain RQ queue popped with one ``LPOP`` per job is the floor.
 """
@@ -36,9 +36,9 @@ def variant(users: int) -> str:
 
 def _fill(connection: redis.Redis, users: int) -> None:
     try:
-        from conveyor_shared.fair import Dispatcher, FairQueue, queue_name
+        from conveyor_core.fair import Dispatcher, FairQueue, queue_name
     except ImportError as error:
-        raise Unavailable(f"conveyor_shared.fair is missing: {error}") from None
+        raise Unavailable(f"conveyor_core.fair is missing: {error}") from None
     dispatcher = Dispatcher(connection, WEIGHTS)
     per_user = JOBS // users
     queues = [FairQueue(queue_name(uid), connection=connection) for uid in range(1, users + 1)]
@@ -55,7 +55,7 @@ def _fill(connection: redis.Redis, users: int) -> None:
 
 
 def _fair(bench: Bench, users: int) -> float:
-    from conveyor_shared.fair import Dispatcher
+    from conveyor_core.fair import Dispatcher
 
     bench.flush_peers()
     connection = bench.peer_redis()

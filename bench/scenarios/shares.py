@@ -23,7 +23,7 @@ BACKLOG = 400
 
 
 def _fill(connection: redis.Redis, users: dict[int, str]) -> None:
-    from conveyor_shared.fair import Dispatcher, FairQueue, queue_name
+    from conveyor_core.fair import Dispatcher, FairQueue, queue_name
 
     dispatcher = Dispatcher(connection, WEIGHTS)
     with connection.pipeline() as pipe:
@@ -39,7 +39,7 @@ def _simulate(
     bench: Bench, users: dict[int, str], length: dict[str, float], dispatches: int, workers: int = 2
 ) -> tuple[list[str], dict[str, float]]:
     """Run ``dispatches`` picks; return the order of owners and each owner's worker time."""
-    from conveyor_shared.fair import Dispatcher
+    from conveyor_core.fair import Dispatcher
 
     bench.flush_peers()
     connection = bench.peer_redis()

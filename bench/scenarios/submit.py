@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-from conveyor_shared.testing import free_port
+from conveyor_testing import free_port
 
 from .. import conveyor_runner, http_load
 from ..context import Bench

@@ -7,14 +7,14 @@ RUN pip install --no-cache-dir "uv>=0.9,<1" && useradd --system --uid 10001 conv
 WORKDIR /app
 
 COPY infra/scripts/local_deps.py infra/scripts/
-COPY shared/pyproject.toml shared/
+COPY shared/core/pyproject.toml shared/core/
 # rq-dashboard 0.9 imports six without declaring it.
-RUN python infra/scripts/local_deps.py --third-party shared > /tmp/requirements.txt \
+RUN python infra/scripts/local_deps.py --third-party shared/core > /tmp/requirements.txt \
     && uv pip install --no-cache -r /tmp/requirements.txt \
-        "rq-dashboard~=0.9.0" "six~=1.17" "rq~=3.0" "gunicorn~=27.0"
+        "rq-dashboard~=0.9.0" "six~=1.17" "rq~=3.0" "gunicorn~=27.0" "pyjwt[crypto]~=2.8"
 
-COPY shared/ shared/
-RUN uv pip install --no-cache --no-deps ./shared
+COPY shared/core/ shared/core/
+RUN uv pip install --no-cache --no-deps ./shared/core
 COPY infra/scripts/rq_dashboard_app.py infra/scripts/
 
 USER conveyor

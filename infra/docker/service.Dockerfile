@@ -18,7 +18,9 @@ ARG SERVICE
 ARG EXTRA_PACKAGES=""
 # Dependencies first: this layer is rebuilt only when a pyproject.toml changes.
 COPY infra/scripts/local_deps.py infra/scripts/
-COPY shared/pyproject.toml shared/
+COPY shared/core/pyproject.toml shared/core/
+COPY shared/web/pyproject.toml shared/web/
+COPY shared/testing/pyproject.toml shared/testing/
 COPY services/${SERVICE}/pyproject.toml services/${SERVICE}/
 RUN python infra/scripts/local_deps.py --third-party services/${SERVICE} > /tmp/requirements.txt \
     && uv pip install --no-cache -r /tmp/requirements.txt \
@@ -30,7 +32,9 @@ COPY services/${SERVICE}/ services/${SERVICE}/
 COPY infra/docker/wait_for.py infra/docker/prestart.sh infra/docker/
 # The local-run scripts the worker pool reuses (worker_pool.py, autoscaler.py, supervisor_conf.py).
 COPY infra/scripts/ infra/scripts/
-RUN uv pip install --no-cache --no-deps ./shared ./services/${SERVICE}
+# Only the shared packages the service declares: the worker's image has no Flask.
+RUN uv pip install --no-cache --no-deps \
+        $(python infra/scripts/local_deps.py --paths services/${SERVICE})
 
 USER conveyor
 ENV PORT=8000

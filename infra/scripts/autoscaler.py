@@ -26,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from stack import parse_autoscale
 from supervisor import childutils
 
-from conveyor_shared import logs
+from conveyor_core import logs
 
 SUSTAIN = 2.0
 """Seconds the backlog must stay high before one more worker starts."""

@@ -4,8 +4,10 @@
     python infra/scripts/local_deps.py services/job_api # that service + the local packages
                                                         # it declares, nothing else
     python infra/scripts/local_deps.py --third-party services/job_api  # registry deps only
+    python infra/scripts/local_deps.py --paths services/worker  # its local packages' dirs,
+                                                        # runtime only (for image builds)
 
-Packages depend on each other by name (``conveyor-shared``, ``conveyor-worker``), which no
+Packages depend on each other by name (``conveyor-core``, ``conveyor-worker``), which no
 registry serves, so each one is given to the installer as an editable path. A package whose
 local dependency does not exist yet is left out of ``--all`` with a warning, so one service
 in progress does not stop everyone's ``make install``.
@@ -25,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def local_packages() -> dict[str, Path]:
     """Return distribution name → directory for shared, every service and every client."""
     found: dict[str, Path] = {}
-    for pyproject in [ROOT / "shared" / "pyproject.toml", *ROOT.glob("services/*/pyproject.toml"),
+    for pyproject in [*ROOT.glob("shared/*/pyproject.toml"),
+                      *ROOT.glob("services/*/pyproject.toml"),
                       *ROOT.glob("clients/*/pyproject.toml")]:  # fmt: skip
         name = tomllib.loads(pyproject.read_text())["project"]["name"]
         found[normalize(name)] = pyproject.parent
@@ -98,6 +101,11 @@ def main() -> int:
         action="store_true",
         help="print the target's registry requirements, one a line (for image builds)",
     )
+    parser.add_argument(
+        "--paths",
+        action="store_true",
+        help="print the target's own directory and its local packages' (runtime only)",
+    )
     args = parser.parse_args()
     packages = local_packages()
     if args.all:
@@ -113,12 +121,16 @@ def main() -> int:
         return 0
     if args.target is None:
         parser.error("give a package directory or --all")
-    order, missing = closure(args.target.resolve(), packages, with_test=not args.third_party)
+    runtime_only = args.third_party or args.paths
+    order, missing = closure(args.target.resolve(), packages, with_test=not runtime_only)
     if missing:
         print(f"{args.target} needs packages that do not exist: {sorted(missing)}", file=sys.stderr)
         return 1
     if args.third_party:
         print("\n".join(third_party(order)))
+        return 0
+    if args.paths:
+        print(" ".join(str(directory.relative_to(ROOT)) for directory in reversed(order)))
         return 0
     # The package itself with its [test] extra; its local dependencies plain.
     print(" ".join(arguments(order[:1], with_test=True) + arguments(order[1:], with_test=False)))

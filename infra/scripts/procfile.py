@@ -17,7 +17,7 @@ def gunicorn(app: str, port: int, name: str, threads: int, pythonpath: bool = Fa
     parts = [
         str(BIN / "gunicorn"),
         # Shared limits; gunicorn's own refusals are problem documents, not HTML.
-        "-c", "python:conveyor_shared.gunicorn_conf",
+        "-c", "python:conveyor_web.gunicorn_conf",
         "--bind", f"127.0.0.1:{port}",
         "--name", name,
         "--workers", "1",

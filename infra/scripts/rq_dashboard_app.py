@@ -31,7 +31,7 @@ import rq_dashboard
 from flask import Flask, Response, request
 from rq_dashboard.web import setup_rq_connection
 
-from conveyor_shared import settings
+from conveyor_core import settings
 
 logger = logging.getLogger(__name__)
 

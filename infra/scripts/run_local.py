@@ -29,8 +29,8 @@ from dotenv import dotenv_values
 from stack import BIN, ROOT, Stack, has_app, migrations_dir
 from supervisor.xmlrpc import SupervisorTransport
 
-from conveyor_shared import keys
-from conveyor_shared.jobs import settings as job_settings
+from conveyor_core.jobs import settings as job_settings
+from conveyor_web import jwt_keys
 
 START_TIMEOUT = 30.0
 """Seconds to wait for supervisord's socket and for the private Redis to answer PING."""
@@ -49,7 +49,7 @@ def log(message: str) -> None:
 def start_redis(stack: Stack, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Start the private Redis on its own, outside supervisord (``make admin`` needs it
     for one command while the stack is down); wait until it answers."""
-    command = [str(BIN / "python"), "-m", "conveyor_shared.redis_server"]
+    command = [str(BIN / "python"), "-m", "conveyor_testing.redis_server"]
     process = subprocess.Popen(
         [*command, str(stack.redis_port), str(stack.var_dir / "redis")], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -145,7 +145,7 @@ def main() -> int:
     for name in ("keys", "redis", "log", "mail", "run"):
         (stack.var_dir / name).mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **stack.environment()}
-    if keys.ensure(stack.var_dir / "keys"):
+    if jwt_keys.ensure(stack.var_dir / "keys"):
         log(f"made a development key pair in {stack.var_dir / 'keys'}")
     if stack.own_redis and redis_answers(stack.redis_url):
         raise SystemExit(

@@ -1,6 +1,6 @@
 """Run each test suite in its own pytest process and summarise: ``make test`` and CI use it.
 
-Suites: shared/tests, every services/*/tests, every clients/*/tests, the dashboard's Vitest
+Suites: every shared/*/tests, every services/*/tests, every clients/*/tests, the dashboard's Vitest
 suite (services/dashboard, through infra/scripts/dashboard.py, which also builds it for the
 browser tests), then the top-level tests/. pytest's exit code 5 ("no tests collected")
 passes only for a suite that has no test files yet.
@@ -45,7 +45,7 @@ class Outcome:
 
 def suites() -> list[Path]:
     """Return every test directory, in the order they run one at a time."""
-    found = [ROOT / "shared" / "tests"]
+    found = sorted(path.parent / "tests" for path in ROOT.glob("shared/*/pyproject.toml"))
     found += sorted(path.parent / "tests" for path in ROOT.glob("services/*/pyproject.toml"))
     found += sorted(path.parent / "tests" for path in ROOT.glob("clients/*/pyproject.toml"))
     found += [DASHBOARD, TOP_LEVEL]  # the browser tests need the dashboard built

@@ -56,7 +56,7 @@ def programs(stack: Stack, shutdown_grace: float) -> list[Program]:
     """Every program of the run, in start order."""
     found = []
     if stack.own_redis:
-        redis = shlex.join([str(BIN / "python"), "-m", "conveyor_shared.redis_server",
+        redis = shlex.join([str(BIN / "python"), "-m", "conveyor_testing.redis_server",
                             str(stack.redis_port), str(stack.var_dir / "redis")])  # fmt: skip
         found.append(Program("redis", redis, REDIS_PRIORITY, autostart=True))
     for name, command in procfile.processes(stack).items():
@@ -149,6 +149,6 @@ def socket_path(stack: Stack) -> str:
 
 
 if __name__ == "__main__":
-    from conveyor_shared.jobs import settings
+    from conveyor_core.jobs import settings
 
     print(render(Stack.from_env(), settings.load()["JOB_SHUTDOWN_GRACE"]), end="")

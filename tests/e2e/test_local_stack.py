@@ -26,7 +26,7 @@ from local_stack import ROOT, LocalStack, http, login, poll, signup
 from raw_http import request_line_of, send
 from rq import Queue
 
-from conveyor_shared import notifications
+from conveyor_core import notifications
 from job_api.resources.events import settings as event_settings
 
 ADMIN = ROOT / "infra" / "scripts" / "admin.py"

@@ -17,10 +17,10 @@ import pytest
 from raw_http import request_line_of, send
 from stack import Stack
 
-from conveyor_shared.redis_server import free_port
+from conveyor_testing.redis_server import free_port
 
 LIMIT = 8190
-"""The longest request line both nginx and gunicorn take (conveyor_shared.gunicorn_conf)."""
+"""The longest request line both nginx and gunicorn take (conveyor_web.gunicorn_conf)."""
 
 START_TIMEOUT = 20.0
 
@@ -83,7 +83,7 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     (code / "plain_app.py").write_text(APP)
     port = free_port()
     command = [str(Path(sys.executable).with_name("gunicorn")),
-               "-c", "python:conveyor_shared.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+               "-c", "python:conveyor_web.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
                "--workers", "1", "--no-control-socket", "--pythonpath", str(code),
                "plain_app:app"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

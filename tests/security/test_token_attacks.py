@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conveyor_shared.testing import access_token
+from conveyor_testing import access_token
 
 from .world import PASSWORD, World
 
@@ -52,7 +52,7 @@ def _signed(**claims: Any) -> Callable[[World, tuple[str, str]], str]:
 
 
 def another_key(world: World, keys: tuple[str, str]) -> str:
-    from conveyor_shared.keys import generate
+    from conveyor_web.jwt_keys import generate
 
     return access_token(generate()[0], world.ids["owner_id"], role="admin")
 

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from conveyor_shared.jobs.models import Job
+from conveyor_core.jobs.models import Job
 
 PASSWORD = "correct horse battery"
 """Password of every user the suite signs up."""

@@ -16,7 +16,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
-from conveyor_shared.testing import free_port
+from conveyor_testing import free_port
 
 CHUNK = 65_536
 

@@ -15,11 +15,11 @@ import redis
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import dispatch, store
-from conveyor_shared.jobs.db import make_engine
-from conveyor_shared.jobs.models import Base, Job
-from conveyor_shared.jobs.testing import WorkerFleet
-from conveyor_shared.testing import free_port
+from conveyor_core.jobs import dispatch, store
+from conveyor_core.jobs.db import make_engine
+from conveyor_core.jobs.models import Base, Job
+from conveyor_testing import free_port
+from conveyor_testing.workers import WorkerFleet
 from email_notifier.sink import MailDir, serve
 
 CHUNK = 500

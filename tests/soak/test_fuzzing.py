@@ -15,7 +15,7 @@ import pytest
 import service_apps
 from flask import Flask
 
-from conveyor_shared.api_testing import run_schemathesis, serve
+from conveyor_testing.api import run_schemathesis, serve
 
 from . import report, sizes
 

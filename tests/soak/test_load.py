@@ -21,10 +21,10 @@ from flask import Flask
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.engine import make_url
 
-from conveyor_shared.api_testing import serve
-from conveyor_shared.jobs.db import make_engine
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.jobs.db import make_engine
+from conveyor_core.jobs.models import Job
+from conveyor_testing.api import serve
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 from . import report, sizes
 

@@ -22,10 +22,10 @@ import service_apps
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL, Engine, make_url
 
-from conveyor_shared.api_testing import serve
-from conveyor_shared.jobs.db import make_engine
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.jobs.db import make_engine
+from conveyor_core.jobs.models import Job
+from conveyor_testing.api import serve
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 from . import report, sizes
 from .fault_proxy import FaultProxy

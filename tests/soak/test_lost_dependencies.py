@@ -12,7 +12,7 @@ from flask import Flask
 
 import job_api
 import user_service
-from conveyor_shared.testing import free_port
+from conveyor_testing import free_port
 
 READS = [("user-service", "/api/users/me"), ("user-service", "/api/users"),
          ("job-api", "/api/jobs"), ("job-api", "/api/queue")]  # fmt: skip

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs.db import make_engine
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
-from conveyor_shared.redis_server import RedisServer
+from conveyor_core.jobs.db import make_engine
+from conveyor_core.jobs.models import Job
+from conveyor_testing.redis_server import RedisServer
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 from . import report, sizes
 

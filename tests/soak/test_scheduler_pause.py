@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import dispatch, store
-from conveyor_shared.jobs.keys import CONTROL_QUEUE
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.jobs import dispatch, store
+from conveyor_core.jobs.keys import CONTROL_QUEUE
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 from . import report, sizes
 

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared import notifications
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core import notifications
+from conveyor_core.jobs.models import Job
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 from . import report, sizes
 

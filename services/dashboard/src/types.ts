@@ -37,7 +37,7 @@ export interface Page<T> {
   pages: number;
 }
 
-/** Data of a job.* event (see conveyor_shared.events). */
+/** Data of a job.* event (see conveyor_core.streams). */
 export interface JobEvent {
   job_id: string;
   job_type: string;

@@ -14,8 +14,8 @@ import redis
 from rq import Queue
 from rq.job import Job, JobStatus
 
-from conveyor_shared import logs, notifications
-from conveyor_shared.rq_worker import PromptSimpleWorker
+from conveyor_core import logs, notifications
+from conveyor_core.rq_worker import PromptSimpleWorker
 from email_notifier.exceptions import DeliveryInProgress
 from email_notifier.ledger import SENT, Ledger
 

@@ -16,8 +16,8 @@ import pytest
 import redis
 from rq import Queue, Worker
 
-from conveyor_shared import notifications
-from conveyor_shared.exceptions import ConfigurationError
+from conveyor_core import notifications
+from conveyor_core.exceptions import ConfigurationError
 from email_notifier import config, liveness
 from email_notifier.ledger import Ledger
 from email_notifier.sink import MailDir

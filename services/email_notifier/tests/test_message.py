@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conveyor_shared import notifications
+from conveyor_core import notifications
 from email_notifier.exceptions import BadContext, InvalidRecipient, UnknownTemplate
 from email_notifier.message import Renderer, build, check_recipient, message_id
 

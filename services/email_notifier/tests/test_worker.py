@@ -19,7 +19,7 @@ import redis
 from rq import Queue, Retry, Worker
 from rq.job import Job, JobStatus
 
-from conveyor_shared import notifications
+from conveyor_core import notifications
 from email_notifier.ledger import SENDING, SENT, Ledger
 from email_notifier.sink import MailDir
 

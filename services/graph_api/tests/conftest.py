@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from graph_api import create_app
 from graph_stack import ADMIN_PASSWORD, CountingTransport, services
 
-from conveyor_shared.redis_server import RedisServer
+from conveyor_testing.redis_server import RedisServer
 
 PASSWORD = ADMIN_PASSWORD
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
-from conveyor_shared.redis_server import free_port
-from conveyor_shared.testing import postgres_database
+from conveyor_testing import postgres_database
+from conveyor_testing.redis_server import free_port
 
 START_TIMEOUT = 60.0
 BIN = Path(sys.executable).parent

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, event, text
 
-from conveyor_shared.jobs.models import Base, Job
-from conveyor_shared.jobs.testing import WorkerFleet
-from conveyor_shared.redis_server import RedisServer
-from conveyor_shared.schedules.models import Schedule
+from conveyor_core.jobs.models import Base, Job
+from conveyor_core.schedules.models import Schedule
+from conveyor_testing.redis_server import RedisServer
+from conveyor_testing.workers import WorkerFleet
 from job_api import create_app
 from job_api.extensions import db
 from job_api.models import IdempotencyKey

@@ -27,10 +27,10 @@ def finish(app: Any, job_id: str, status: str = "completed", artifact: bytes | N
     """Move a job to ``status`` as a worker would (pick, claim, end, announce), without one."""
     from pathlib import Path
 
-    from conveyor_shared.fair import FairQueue, queue_name
-    from conveyor_shared.jobs import events, runs, store
-    from conveyor_shared.jobs.models import utcnow
-    from conveyor_shared.redis_client import get_redis
+    from conveyor_core.fair import FairQueue, queue_name
+    from conveyor_core.jobs import events, runs, store
+    from conveyor_core.jobs.models import utcnow
+    from conveyor_web.redis_client import get_redis
     from job_api.extensions import db
 
     with app.app_context():

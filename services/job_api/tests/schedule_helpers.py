@@ -10,9 +10,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.redis_client import get_redis
-from conveyor_shared.schedules.firing import Fired, fire_due
+from conveyor_core.jobs.models import Job
+from conveyor_core.schedules.firing import Fired, fire_due
+from conveyor_web.redis_client import get_redis
 from job_api.extensions import db
 
 

@@ -1,5 +1,5 @@
 """Group commit: concurrent submissions share one commit (``job_api.group_commit``; the
-leader/follower mechanism itself is tested with ``conveyor_shared.coalesce``)."""
+leader/follower mechanism itself is tested with ``conveyor_core.coalesce``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from jobapi_helpers import timed
 from sqlalchemy import select
 
-from conveyor_shared.jobs.models import Job
+from conveyor_core.jobs.models import Job
 from job_api.extensions import db
 
 

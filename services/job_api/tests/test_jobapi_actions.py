@@ -16,10 +16,10 @@ from rq.job import Job as RQJob
 from sqlalchemy import event
 from werkzeug.test import TestResponse
 
-from conveyor_shared.jobs import store
-from conveyor_shared.jobs.keys import CANCEL_KEY
-from conveyor_shared.jobs.models import JobInput
-from conveyor_shared.jobs.reconcile import reconcile
+from conveyor_core.jobs import store
+from conveyor_core.jobs.keys import CANCEL_KEY
+from conveyor_core.jobs.models import JobInput
+from conveyor_core.jobs.reconcile import reconcile
 from job_api.extensions import db
 from job_api.resources.queue.routes import SHOWN_JOBS
 

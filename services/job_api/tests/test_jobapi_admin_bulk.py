@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jobapi_helpers import finish, timed
 
-from conveyor_shared.jobs import store
+from conveyor_core.jobs import store
 from job_api.extensions import db
 
 Auth = Callable[..., dict[str, str]]

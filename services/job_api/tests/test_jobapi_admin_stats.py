@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conveyor_shared.jobs.models import Job, utcnow
+from conveyor_core.jobs.models import Job, utcnow
 from job_api.extensions import db
 from job_api.resources.admin.stats import percentile
 

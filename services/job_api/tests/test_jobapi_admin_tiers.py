@@ -11,8 +11,8 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conveyor_shared.fair import set_tier
-from conveyor_shared.jobs.models import Job, utcnow
+from conveyor_core.fair import set_tier
+from conveyor_core.jobs.models import Job, utcnow
 from job_api.extensions import db
 
 Auth = Callable[..., dict[str, str]]

@@ -14,10 +14,9 @@ from jobapi_helpers import finish, timed
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from conveyor_shared import events as streams
-from conveyor_shared import versions
-from conveyor_shared.jobs import events, store
-from conveyor_shared.jobs.models import Job, utcnow
+from conveyor_core import streams, versions
+from conveyor_core.jobs import events, store
+from conveyor_core.jobs.models import Job, utcnow
 from job_api import create_app
 from job_api.extensions import db
 from job_api.resources.jobs import rendering

@@ -18,8 +18,8 @@ from jobapi_helpers import png, timed
 from PIL import Image
 from rq import Queue
 
-from conveyor_shared import notifications
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core import notifications
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 
 def _redis(app: Flask) -> redis.Redis:

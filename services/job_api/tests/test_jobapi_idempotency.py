@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from jobapi_helpers import timed
 from sqlalchemy import update
 
-from conveyor_shared.jobs.keys import IDEMPOTENCY_LOCK_KEY
-from conveyor_shared.jobs.models import utcnow
+from conveyor_core.jobs.keys import IDEMPOTENCY_LOCK_KEY
+from conveyor_core.jobs.models import utcnow
 from job_api.extensions import db
 from job_api.models import IdempotencyKey
 

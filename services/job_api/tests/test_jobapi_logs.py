@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from jobapi_helpers import timed
 
-from conveyor_shared import logs
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core import logs
+from conveyor_testing.workers import WorkerFleet, wait_for
 from job_api import create_app
 from job_api.extensions import db
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import MetaData, Table, inspect, select
 
-from conveyor_shared.testing import postgres_database
+from conveyor_testing import postgres_database
 from job_api import create_app
 from job_api.extensions import db
 

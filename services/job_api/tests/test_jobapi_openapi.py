@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conveyor_shared.api_testing import non_problem_errors, run_schemathesis, serve
+from conveyor_testing.api import non_problem_errors, run_schemathesis, serve
 
 DOCUMENT = "/docs/jobs/openapi.json"
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jobapi_helpers import timed
 
-from conveyor_shared.revocation import REVOKED_SESSION_KEY, mark_built
+from conveyor_web.revocation import REVOKED_SESSION_KEY, mark_built
 
 Auth = Callable[..., dict[str, str]]
 

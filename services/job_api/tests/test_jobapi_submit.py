@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from jobapi_helpers import timed
 from rq import Queue
 
-from conveyor_shared.jobs.keys import CONTROL_QUEUE
+from conveyor_core.jobs.keys import CONTROL_QUEUE
 
 Auth = Callable[..., dict[str, str]]
 

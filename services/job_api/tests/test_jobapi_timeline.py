@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jobapi_helpers import finish, timed
 
-from conveyor_shared import events
+from conveyor_core import streams
 
 Auth = Callable[..., dict[str, str]]
 
@@ -40,7 +40,7 @@ def test_the_timeline_lists_the_jobs_state_changes_in_order(
 def test_other_jobs_and_progress_are_left_out(app: Flask, client: FlaskClient, auth: Auth) -> None:
     job_id, other_id = _submit(client, auth), _submit(client, auth)
     connection = redis.Redis.from_url(app.config["REDIS_URL"])
-    events.publish_progress(connection, user_id=1, job_id=job_id, job_type="timed",
+    streams.publish_progress(connection, user_id=1, job_id=job_id, job_type="timed",
                             percent=50, message=None, time_spent_seconds=1)  # fmt: skip
     types = [item["type"] for item in _timeline(client, auth, job_id)["items"]]
     assert types == ["job.queued"], (types, other_id)
@@ -51,8 +51,8 @@ def test_a_trimmed_stream_says_the_timeline_is_incomplete(
 ) -> None:
     job_id = _submit(client, auth)
     connection = redis.Redis.from_url(app.config["REDIS_URL"])
-    connection.delete(events.stream_key(1))
-    events.publish(connection, 1, events.JOB_STARTED, {"job_id": job_id, "status": "running"})
+    connection.delete(streams.stream_key(1))
+    streams.publish(connection, 1, streams.JOB_STARTED, {"job_id": job_id, "status": "running"})
     body = _timeline(client, auth, job_id)
     assert [item["type"] for item in body["items"]] == ["job.started"]
     assert body["complete"] is False

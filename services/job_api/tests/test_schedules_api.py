@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from jobapi_helpers import png
 from schedule_helpers import every, parse
 
-from conveyor_shared.jobs.models import utcnow
+from conveyor_core.jobs.models import utcnow
 
 Auth = Callable[..., dict[str, str]]
 

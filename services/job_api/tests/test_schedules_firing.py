@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from schedule_helpers import every, fire, jobs_of, parse
 from sqlalchemy import update
 
-from conveyor_shared.jobs import dispatch
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.reconcile import reconcile
-from conveyor_shared.redis_client import get_redis
-from conveyor_shared.schedules.models import Schedule
+from conveyor_core.jobs import dispatch
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.reconcile import reconcile
+from conveyor_core.schedules.models import Schedule
+from conveyor_web.redis_client import get_redis
 from job_api.extensions import db
 
 Auth = Callable[..., dict[str, str]]

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from schedule_helpers import call, every, jobs_of, parse
 
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 Auth = Callable[..., dict[str, str]]
 

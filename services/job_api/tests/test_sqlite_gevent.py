@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent(
     import json, sys, time
     import gevent
     from sqlalchemy import text
-    from conveyor_shared.jobs.db import make_engine
+    from conveyor_core.jobs.db import make_engine
 
     engine = make_engine(sys.argv[1])
     with engine.begin() as connection:

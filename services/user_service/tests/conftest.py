@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete
 from users_helpers import PASSWORD, base_config, bearer, close_app
 
-from conveyor_shared.redis_server import RedisServer
+from conveyor_testing.redis_server import RedisServer
 from user_service import create_app
 from user_service.extensions import db
 from user_service.models import Revocation, User

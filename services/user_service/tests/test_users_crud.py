@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from rq import Queue
 from users_helpers import PASSWORD, bearer, close_app
 
-from conveyor_shared.auth import USER_TOKENS_VALID_AFTER_KEY
-from conveyor_shared.fair import Dispatcher, queue_name
+from conveyor_core.fair import Dispatcher, queue_name
+from conveyor_web.auth import USER_TOKENS_VALID_AFTER_KEY
 from user_service import create_app
 
 Session = Callable[..., tuple[dict[str, Any], dict[str, str]]]

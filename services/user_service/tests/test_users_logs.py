@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from conveyor_shared import logs
+from conveyor_core import logs
 
 
 @pytest.fixture

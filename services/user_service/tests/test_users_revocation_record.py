@@ -12,11 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from users_helpers import bearer, close_app
 
-from conveyor_shared.revocation import (
-    REVOCATIONS_BUILT_KEY,
-    REVOKED_JTI_KEY,
-    REVOKED_SESSION_KEY,
-)
+from conveyor_web.revocation import REVOCATIONS_BUILT_KEY, REVOKED_JTI_KEY, REVOKED_SESSION_KEY
 from user_service import create_app, revocations
 from user_service.extensions import db
 from user_service.models import Revocation, utcnow

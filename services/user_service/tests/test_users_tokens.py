@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from users_helpers import bearer
 
-from conveyor_shared.testing import access_token
+from conveyor_testing import access_token
 
 
 def refresh(client: FlaskClient, token: str) -> Any:
@@ -167,7 +167,7 @@ def test_bad_tokens_are_401(
 def test_token_signed_with_another_key_is_401(
     client: FlaskClient, signup: Callable[..., Any]
 ) -> None:
-    from conveyor_shared.keys import generate
+    from conveyor_web.jwt_keys import generate
 
     user = signup("alice")
     foreign = access_token(generate()[0], user["id"])

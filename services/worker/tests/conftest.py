@@ -14,12 +14,12 @@ from rq import Queue
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared import notifications
-from conveyor_shared.jobs import dispatch, store
-from conveyor_shared.jobs.db import make_engine
-from conveyor_shared.jobs.models import Base, Job, utcnow
-from conveyor_shared.jobs.reconcile import Report, reconcile
-from conveyor_shared.jobs.testing import FAST_SETTINGS, WorkerFleet
+from conveyor_core import notifications
+from conveyor_core.jobs import dispatch, store
+from conveyor_core.jobs.db import make_engine
+from conveyor_core.jobs.models import Base, Job, utcnow
+from conveyor_core.jobs.reconcile import Report, reconcile
+from conveyor_testing.workers import FAST_SETTINGS, WorkerFleet
 from worker import config, runtime
 from worker.process import ConveyorWorker
 

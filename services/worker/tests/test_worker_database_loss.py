@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.testing import free_port
+from conveyor_core.jobs.models import Job
+from conveyor_testing import free_port
 from worker import execution, runtime
 from worker.runtime import Runtime
 

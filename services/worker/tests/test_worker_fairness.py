@@ -16,10 +16,10 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.fair import Dispatcher
-from conveyor_shared.jobs import dispatch, store
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.fair import Dispatcher
+from conveyor_core.jobs import dispatch, store
+from conveyor_core.jobs.models import Job
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 WEIGHTS = {"free": 1, "pro": 3, "enterprise": 9}
 

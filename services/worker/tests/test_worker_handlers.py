@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs.models import Job, JobInput
+from conveyor_core.jobs.models import Job, JobInput
 
 
 def _png(width: int, height: int, mode: str = "RGBA") -> bytes:
@@ -77,7 +77,7 @@ def test_export_formats_hold_the_owners_jobs(
 ) -> None:  # fmt: skip
     from datetime import timedelta
 
-    from conveyor_shared.jobs.models import utcnow
+    from conveyor_core.jobs.models import utcnow
 
     later = utcnow() + timedelta(hours=1)
     mine = {submit(run_at=later).id for _ in range(2)}

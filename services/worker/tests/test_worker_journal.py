@@ -13,10 +13,10 @@ import pytest
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import store
-from conveyor_shared.jobs.keys import CANCEL_KEY
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.jobs import store
+from conveyor_core.jobs.keys import CANCEL_KEY
+from conveyor_core.jobs.models import Job
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 INFO = {"LOG_LEVEL": "INFO"}
 

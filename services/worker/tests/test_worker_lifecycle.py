@@ -11,10 +11,10 @@ import redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared import events as streams
-from conveyor_shared.jobs import dispatch, store
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core import streams
+from conveyor_core.jobs import dispatch, store
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 FINISHED = ("completed", "failed", "canceled")
 
@@ -118,7 +118,7 @@ def test_timeout_ends_the_job_and_is_retried(
 
 
 def test_backoff_doubles_with_jitter() -> None:
-    from conveyor_shared.jobs.backoff import retry_delay
+    from conveyor_core.jobs.backoff import retry_delay
 
     for retry, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (10, 60.0)]:
         delays = [retry_delay(retry, 2.0, 60.0) for _ in range(50)]

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import outbox, runs, store
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.reconcile import Report
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
-from conveyor_shared.redis_server import RedisServer
+from conveyor_core.jobs import outbox, runs, store
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.reconcile import Report
+from conveyor_testing.redis_server import RedisServer
+from conveyor_testing.workers import WorkerFleet, wait_for
 from worker import execution, runtime
 from worker.runtime import Runtime
 

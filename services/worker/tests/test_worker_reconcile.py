@@ -11,10 +11,10 @@ from rq.job import Job as RQJob
 from rq.job import JobStatus
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import outbox, runs, store
-from conveyor_shared.jobs.keys import LEASE_KEY
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.reconcile import Report
+from conveyor_core.jobs import outbox, runs, store
+from conveyor_core.jobs.keys import LEASE_KEY
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.reconcile import Report
 
 
 def _claim(sessions: sessionmaker[Session], job: Job) -> None:

@@ -12,10 +12,10 @@ from rq.job import JobStatus
 from rq.registry import FailedJobRegistry, FinishedJobRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.events import stream_key
-from conveyor_shared.fair import CLAIMED_KEY, Dispatcher, queue_name
-from conveyor_shared.jobs import runs, store
-from conveyor_shared.jobs.models import Job, utcnow
+from conveyor_core.fair import CLAIMED_KEY, Dispatcher, queue_name
+from conveyor_core.jobs import runs, store
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.streams import stream_key
 
 
 def _queued_since(sessions: sessionmaker[Session], seconds: float) -> Job:

@@ -11,12 +11,12 @@ import redis
 from rq import Worker
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.fair import Dispatcher, set_tier
-from conveyor_shared.jobs import dispatch, runs, store
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.reconcile import reconcile
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
-from conveyor_shared.redis_server import RedisServer
+from conveyor_core.fair import Dispatcher, set_tier
+from conveyor_core.jobs import dispatch, runs, store
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.reconcile import reconcile
+from conveyor_testing.redis_server import RedisServer
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 LEASE = 2.0
 

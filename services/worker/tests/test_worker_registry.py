@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 RQ = str(Path(sys.executable).parent / "rq")
 WORKER_LINE = re.compile(r"^worker (\S+) \(.*\) (\S+) .*jobs: (\d+) finished, (\d+) failed$")

@@ -13,10 +13,10 @@ from rq.command import send_stop_job_command
 from rq.job import Job as RQJob
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs import store
-from conveyor_shared.jobs.keys import CANCEL_KEY
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core.jobs import store
+from conveyor_core.jobs.keys import CANCEL_KEY
+from conveyor_core.jobs.models import Job
+from conveyor_testing.workers import WorkerFleet, wait_for
 from worker import runtime
 from worker.exceptions import JobTimedOut
 from worker.monitor import Monitor
@@ -133,8 +133,8 @@ def test_deleted_users_jobs_are_canceled(
 ) -> None:  # fmt: skip
     from datetime import timedelta
 
-    from conveyor_shared.jobs import dispatch
-    from conveyor_shared.jobs.models import utcnow
+    from conveyor_core.jobs import dispatch
+    from conveyor_core.jobs.models import utcnow
 
     workers.start(1)
     running = submit({"duration_seconds": 30})

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conveyor_shared import settings
-from conveyor_shared.exceptions import ConfigurationError
+from conveyor_core import settings
+from conveyor_core.exceptions import ConfigurationError
 
 SERVICE = "email-notifier"
 """Service name stamped on every log line."""

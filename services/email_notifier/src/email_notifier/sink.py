@@ -19,7 +19,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from conveyor_shared import logs
+from conveyor_core import logs
 
 from . import config as settings
 

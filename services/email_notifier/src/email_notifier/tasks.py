@@ -20,7 +20,7 @@ from typing import Any
 from rq import get_current_job
 from rq.job import Job
 
-from conveyor_shared import logs
+from conveyor_core import logs
 
 from . import lease, runtime, smtp
 from .exceptions import DeliveryInProgress, PermanentDeliveryError

@@ -16,9 +16,10 @@ from typing import Any
 import redis
 from rq import Queue
 
-from conveyor_shared import logs, redis_client
-from conveyor_shared.notifications import QUEUE
-from conveyor_shared.rq_worker import PromptSimpleWorker
+from conveyor_core import logs
+from conveyor_core.notifications import QUEUE
+from conveyor_core.redis_connection import connect
+from conveyor_core.rq_worker import PromptSimpleWorker
 
 from . import config as settings
 from . import liveness, runtime
@@ -41,7 +42,7 @@ def main() -> int:
     config = settings.load()
     logs.configure(settings.SERVICE, config["LOG_LEVEL"], config["LOG_DIR"] or None)
     runtime.configure(config)
-    connection = redis_client.connect(config["REDIS_URL"])
+    connection = connect(config["REDIS_URL"])
     worker = build(config, connection)
     pulse = liveness.Pulse(connection, worker.name, worker.queues[0], config["ALIVE_SECONDS"])
     pulse.start()

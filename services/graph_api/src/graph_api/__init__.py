@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from conveyor_shared.app import finish_app, make_app
+from conveyor_web.app import finish_app, make_app
 
 from . import settings
 from .schema import build_schema

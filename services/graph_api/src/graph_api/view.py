@@ -8,7 +8,7 @@ from flask import Request, Response, current_app, g
 from flask.typing import ResponseReturnValue
 from strawberry.flask.views import AsyncGraphQLView
 
-from conveyor_shared import request_id
+from conveyor_web import request_id
 
 from .backend import Backend
 from .context import Context

@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Flask, Response
 
-from conveyor_shared.api import Api
-from conveyor_shared.app import finish_app, make_app
-from conveyor_shared.errors import problem
-from conveyor_shared.jobs import settings as job_settings
-from conveyor_shared.jobs.db import configure_sqlite, engine_options
+from conveyor_core.jobs import settings as job_settings
+from conveyor_core.jobs.db import configure_sqlite, engine_options
+from conveyor_web.api import Api
+from conveyor_web.app import finish_app, make_app
+from conveyor_web.errors import problem
 
 from . import access, caching, cli, group_commit, metrics, submission
 from .exceptions import JobApiError

@@ -12,10 +12,10 @@ from rq.job import Job as RQJob
 from sqlalchemy import Select, select
 from werkzeug.routing import BaseConverter
 
-from conveyor_shared.auth import Principal, current_principal
-from conveyor_shared.jobs import dispatch
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.jobs import dispatch
+from conveyor_core.jobs.models import Job
+from conveyor_web.auth import Principal, current_principal
+from conveyor_web.redis_client import get_redis
 
 from .exceptions import NotFound
 from .extensions import db

@@ -1,6 +1,6 @@
 """Cached reads of jobs and job list pages, retired by every change of the owner's jobs.
 
-A cached value's key holds its owner's version (``conveyor_shared.versions``), read *before*
+A cached value's key holds its owner's version (``conveyor_core.versions``), read *before*
 the rows. Every change of a job, by job-api, a worker or the reconciler, replaces the owner's
 version after its commit (``events.publish`` does it in the event's own round trip), so a
 value read before a change is never reached again: a read after a write is fresh.
@@ -17,8 +17,9 @@ from typing import Any
 from flask import Flask, current_app
 from flask_caching.backends import NullCache
 
-from conveyor_shared import versions
-from conveyor_shared.redis_client import SOCKET_TIMEOUT, get_redis
+from conveyor_core import versions
+from conveyor_core.redis_connection import SOCKET_TIMEOUT
+from conveyor_web.redis_client import get_redis
 
 from .extensions import cache
 

@@ -6,8 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from conveyor_shared.jobs.reconcile import reconcile
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.jobs.reconcile import reconcile
+from conveyor_web.redis_client import get_redis
 
 from .extensions import db
 

@@ -8,8 +8,7 @@ from flask_caching import Cache
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from conveyor_shared.jobs.models import Base
-from conveyor_shared.schedules import models as schedule_models  # noqa: F401  (its tables)
+from conveyor_core.jobs.models import Base
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 """Alembic scripts ship inside the package, so ``flask db upgrade`` works from anywhere."""

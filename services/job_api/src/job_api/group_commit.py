@@ -3,7 +3,7 @@ transaction and one Redis transaction.
 
 A submission's cost is mostly its commit and its Redis round trip, not its own rows. The
 submissions that arrive while a commit runs go together in the next one: one ``INSERT`` of
-all their rows, one ``COMMIT``, one Redis transaction (a :class:`~conveyor_shared.coalesce.
+all their rows, one ``COMMIT``, one Redis transaction (a :class:`~conveyor_core.coalesce.
 Coalescer`: no timer, so idle it adds no latency). Every submission in a group shares its
 outcome: the rows are committed together or not at all, and a failed commit raises its error
 in each request of the group. If the leading request alone is interrupted (its greenlet
@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app
 
-from conveyor_shared.coalesce import Coalescer
+from conveyor_core.coalesce import Coalescer
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ read when gunicorn starts.
 gevent's worker monkey-patches the standard library when it starts, before it loads the app,
 so redis-py and SQLAlchemy's pool wait cooperatively, and psycopg 3 notices the patching and
 waits through gevent too. SQLite calls do block the worker, but each is short, and a wait for
-SQLite's write lock sleeps cooperatively (``conveyor_shared.jobs.db.begin_immediate``).
+SQLite's write lock sleeps cooperatively (``conveyor_core.jobs.db.begin_immediate``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 # Limits and problem-document refusals every Conveyor server shares (gunicorn reads them here).
-from conveyor_shared.gunicorn_conf import limit_request_line, on_starting
+from conveyor_web.gunicorn_conf import limit_request_line, on_starting
 
 __all__ = ["limit_request_line", "on_starting"]
 

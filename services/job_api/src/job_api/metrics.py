@@ -14,11 +14,11 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from conveyor_shared.fair import Dispatcher
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.status import STATUSES
-from conveyor_shared.redis_client import get_redis
-from conveyor_shared.schedules.models import Schedule
+from conveyor_core.fair import Dispatcher
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.status import STATUSES
+from conveyor_core.schedules.models import Schedule
+from conveyor_web.redis_client import get_redis
 
 from .extensions import db
 

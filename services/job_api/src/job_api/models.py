@@ -1,4 +1,4 @@
-"""Tables only job-api uses (the jobs tables live in ``conveyor_shared.jobs.models``)."""
+"""Tables only job-api uses (the jobs tables live in ``conveyor_core.jobs.models``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from conveyor_shared.jobs.models import Base, UTCDateTime, utcnow
+from conveyor_core.jobs.models import Base, UTCDateTime, utcnow
 
 
 class IdempotencyKey(Base):

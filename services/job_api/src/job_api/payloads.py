@@ -12,8 +12,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from conveyor_shared.jobs import images
-from conveyor_shared.jobs.status import STATUSES, TYPES
+from conveyor_core.jobs import images
+from conveyor_core.jobs.status import STATUSES, TYPES
 
 MAX_OPERATIONS = 20
 """Most operations one image job may chain."""

@@ -3,7 +3,7 @@
 Rows are built here and stored by the caller: with the submissions arriving at the same
 time (:mod:`.group_commit`), or with the idempotency record, in one transaction. Only after
 that commit does :func:`dispatch_accepted` touch Redis. A crash or a Redis outage between the
-two loses nothing: the reconciler (``conveyor_shared.jobs.reconcile``) enqueues committed rows
+two loses nothing: the reconciler (``conveyor_core.jobs.reconcile``) enqueues committed rows
 that never reached Redis.
 
 The answer places each queued job in its owner's own line from the line lengths (O(1),
@@ -20,13 +20,13 @@ from typing import Any
 import redis
 from flask import current_app
 
-from conveyor_shared.auth import Principal
-from conveyor_shared.jobs import dispatch, handoff, store
-from conveyor_shared.jobs.models import Job, JobInput, utcnow
-from conveyor_shared.jobs.settings import default_timeout
-from conveyor_shared.jobs.status import QUEUED
-from conveyor_shared.redis_client import get_redis
-from conveyor_shared.request_id import current as current_request_id
+from conveyor_core.jobs import dispatch, handoff, store
+from conveyor_core.jobs.models import Job, JobInput, utcnow
+from conveyor_core.jobs.settings import default_timeout
+from conveyor_core.jobs.status import QUEUED
+from conveyor_web.auth import Principal
+from conveyor_web.redis_client import get_redis
+from conveyor_web.request_id import current as current_request_id
 
 from .exceptions import Unprocessable
 from .extensions import db

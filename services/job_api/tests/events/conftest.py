@@ -15,8 +15,8 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conveyor_shared.jobs.testing import WorkerFleet
-from conveyor_shared.redis_client import connect
+from conveyor_core.redis_connection import connect
+from conveyor_testing.workers import WorkerFleet
 
 
 @pytest.fixture

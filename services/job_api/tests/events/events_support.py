@@ -23,11 +23,11 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from conveyor_shared.jobs import dispatch, runs, store
-from conveyor_shared.jobs.models import Job, JobInput, utcnow
-from conveyor_shared.jobs.testing import WorkerFleet
-from conveyor_shared.redis_client import get_redis
-from conveyor_shared.testing import free_port
+from conveyor_core.jobs import dispatch, runs, store
+from conveyor_core.jobs.models import Job, JobInput, utcnow
+from conveyor_testing import free_port
+from conveyor_testing.workers import WorkerFleet
+from conveyor_web.redis_client import get_redis
 from job_api import create_app, gunicorn_conf
 from job_api.extensions import db
 

@@ -15,7 +15,7 @@ import pytest
 import redis
 from flask import Flask
 
-from conveyor_shared import events
+from conveyor_core import streams
 
 STREAMS = 200
 """Streams held open at once against one gevent worker."""
@@ -46,12 +46,12 @@ def test_state_changes_reach_the_owner_within_two_seconds(
 
         job = support.claim(app, support.add_job(app, user_id=1))
         changes: list[tuple[str, Callable[[], None]]] = [
-            (events.JOB_STARTED, lambda: events.publish_job(connection, job)),
-            (events.JOB_PROGRESS, lambda: events.publish_progress(
+            (streams.JOB_STARTED, lambda: streams.publish_job(connection, job)),
+            (streams.JOB_PROGRESS, lambda: streams.publish_progress(
                 connection, user_id=1, job_id=job.id, job_type=job.type, percent=50,
                 message="half", time_spent_seconds=0.5)),
-            (events.JOB_COMPLETED,
-             lambda: events.publish_job(connection, support.complete(app, job))),
+            (streams.JOB_COMPLETED,
+             lambda: streams.publish_job(connection, support.complete(app, job))),
         ]  # fmt: skip
         for expected, change in changes:
             change()

@@ -11,8 +11,8 @@ import events_support as support
 import pytest
 from flask.testing import FlaskClient
 
-from conveyor_shared import events
-from conveyor_shared.jobs.testing import WorkerFleet, wait_for
+from conveyor_core import streams
+from conveyor_testing.workers import WorkerFleet, wait_for
 
 FINISHED = ("completed", "failed", "canceled")
 
@@ -63,7 +63,7 @@ def read_until_own_job(
         seen.append(message)
         if own is None and ready(message):
             own = submit(client, reader_token)
-        if own is not None and message.event == events.JOB_QUEUED and mentions(message, own):
+        if own is not None and message.event == streams.JOB_QUEUED and mentions(message, own):
             return own, seen
     raise AssertionError("the stream ended early")
 
@@ -110,7 +110,7 @@ def test_a_reconnect_with_last_event_id_replays_what_a_real_worker_did_meanwhile
     owner = token(1)
     with open_stream(owner) as stream:
         job_id = submit(client, owner, seconds=0.5)
-        queued, _ = support.wait_for(stream, events.JOB_QUEUED, job_id)
+        queued, _ = support.wait_for(stream, streams.JOB_QUEUED, job_id)
     assert queued.id is not None
 
     fleet.start(1)  # the job runs while no stream is open
@@ -120,6 +120,6 @@ def test_a_reconnect_with_last_event_id_replays_what_a_real_worker_did_meanwhile
         _, replayed = support.wait_for(stream, "snapshot")
 
     names = [m.event for m in replayed if m.event.startswith("job.") and mentions(m, job_id)]
-    assert names[0] == events.JOB_STARTED and names[-1] == events.JOB_COMPLETED, names
-    assert events.JOB_PROGRESS in names
-    assert events.JOB_QUEUED not in names  # nothing the client already had
+    assert names[0] == streams.JOB_STARTED and names[-1] == streams.JOB_COMPLETED, names
+    assert streams.JOB_PROGRESS in names
+    assert streams.JOB_QUEUED not in names  # nothing the client already had

@@ -10,7 +10,7 @@ import events_support as support
 import pytest
 from flask import Flask
 
-from conveyor_shared.exceptions import ConfigurationError
+from conveyor_core.exceptions import ConfigurationError
 from job_api.resources.events import settings
 
 

@@ -12,10 +12,10 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conveyor_shared import events
-from conveyor_shared.auth import REVOKED_JTI_KEY
-from conveyor_shared.jobs import runs
-from conveyor_shared.jobs.testing import WorkerFleet
+from conveyor_core import streams
+from conveyor_core.jobs import runs
+from conveyor_testing.workers import WorkerFleet
+from conveyor_web.auth import REVOKED_JTI_KEY
 from job_api.extensions import db
 
 
@@ -50,30 +50,32 @@ def test_stream_begins_with_a_snapshot(open_stream: Callable[..., Any]) -> None:
     assert (snapshot["running"], snapshot["queued"], snapshot["truncated"]) == (0, 0, False)
 
 
-@pytest.mark.parametrize("stage", [events.JOB_STARTED, events.JOB_PROGRESS, events.JOB_COMPLETED])
+@pytest.mark.parametrize(
+    "stage", [streams.JOB_STARTED, streams.JOB_PROGRESS, streams.JOB_COMPLETED]
+)
 def test_owner_receives_each_state_change_within_two_seconds(
     app: Flask, connection: redis.Redis, open_stream: Callable[..., Any], stage: str
 ) -> None:
     job = support.add_job(app, user_id=1)
     with open_stream(user_id=1) as stream:
         job = support.claim(app, job)
-        if stage == events.JOB_STARTED:
-            events.publish_job(connection, job)
-        elif stage == events.JOB_PROGRESS:
-            events.publish_progress(
+        if stage == streams.JOB_STARTED:
+            streams.publish_job(connection, job)
+        elif stage == streams.JOB_PROGRESS:
+            streams.publish_progress(
                 connection, user_id=1, job_id=job.id, job_type=job.type, percent=40,
                 message="working", time_spent_seconds=0.4,
             )  # fmt: skip
         else:
-            events.publish_job(connection, support.complete(app, job))
+            streams.publish_job(connection, support.complete(app, job))
         message, _ = support.wait_for(support.within(stream, 2), stage, job.id)
 
-    assert events.parse_id(message.id or "") is not None
+    assert streams.parse_id(message.id or "") is not None
     data = message.json()
     assert data["job_type"] == "timed"
-    if stage == events.JOB_PROGRESS:
+    if stage == streams.JOB_PROGRESS:
         assert data["progress"] == {"percent": 40, "message": "working"}
-    if stage == events.JOB_COMPLETED:
+    if stage == streams.JOB_COMPLETED:
         assert (data["status"], data["progress"]["percent"]) == ("completed", 100.0)
 
 
@@ -82,10 +84,10 @@ def test_another_users_stream_receives_none_of_it(
 ) -> None:
     job = support.add_job(app, user_id=1)
     with open_stream(user_id=2) as other:
-        events.publish_job(connection, job)
+        streams.publish_job(connection, job)
         job = support.claim(app, job)
-        events.publish_job(connection, job)
-        events.publish_job(connection, support.complete(app, job))
+        streams.publish_job(connection, job)
+        streams.publish_job(connection, support.complete(app, job))
         seen = [next(other) for _ in range(8)]  # several snapshots after every publish
 
     assert [m for m in seen if m.event.startswith("job.")] == []
@@ -99,11 +101,11 @@ def test_reconnect_with_last_event_id_replays_what_was_missed(
 ) -> None:
     job = support.add_job(app, user_id=1)
     with open_stream(user_id=1) as stream:
-        events.publish_job(connection, job)
-        queued, _ = support.wait_for(stream, events.JOB_QUEUED, job.id)
+        streams.publish_job(connection, job)
+        queued, _ = support.wait_for(stream, streams.JOB_QUEUED, job.id)
     job = support.claim(app, job)  # while disconnected
-    events.publish_job(connection, job)
-    events.publish_job(connection, support.complete(app, job))
+    streams.publish_job(connection, job)
+    streams.publish_job(connection, support.complete(app, job))
 
     assert queued.id is not None
     resume = (
@@ -115,7 +117,7 @@ def test_reconnect_with_last_event_id_replays_what_was_missed(
         _, replayed = support.wait_for(stream, "snapshot")
 
     job_events = [m for m in replayed if m.event.startswith("job.")]
-    assert [m.event for m in job_events] == [events.JOB_STARTED, events.JOB_COMPLETED]
+    assert [m.event for m in job_events] == [streams.JOB_STARTED, streams.JOB_COMPLETED]
     assert all(m.json()["job_id"] == job.id for m in job_events)
 
 
@@ -123,23 +125,23 @@ def test_last_event_id_header_wins_over_the_query(
     connection: redis.Redis, open_stream: Callable[..., Any]
 ) -> None:
     for number in range(3):
-        events.publish(connection, 1, events.JOB_PROGRESS, {"job_id": "j", "n": number})
-    first, second, _ = events.read(connection, 1, events.FIRST_ID)
+        streams.publish(connection, 1, streams.JOB_PROGRESS, {"job_id": "j", "n": number})
+    first, second, _ = streams.read(connection, 1, streams.FIRST_ID)
 
     with open_stream(
         headers={"Last-Event-ID": second.id}, query=f"?last_event_id={first.id}"
     ) as stream:
         _, replayed = support.wait_for(stream, "snapshot")
 
-    assert [m.json()["n"] for m in replayed if m.event == events.JOB_PROGRESS] == [2]
+    assert [m.json()["n"] for m in replayed if m.event == streams.JOB_PROGRESS] == [2]
 
 
 def test_last_event_id_beyond_the_newest_still_gets_new_events(
     connection: redis.Redis, open_stream: Callable[..., Any]
 ) -> None:
     with open_stream(headers={"Last-Event-ID": "99999999999999-0"}) as stream:
-        events.publish(connection, 1, events.JOB_QUEUED, {"job_id": "j"})
-        message, _ = support.wait_for(stream, events.JOB_QUEUED)
+        streams.publish(connection, 1, streams.JOB_QUEUED, {"job_id": "j"})
+        message, _ = support.wait_for(stream, streams.JOB_QUEUED)
     assert message.json()["job_id"] == "j"
 
 
@@ -263,10 +265,10 @@ def test_a_real_workers_job_streams_every_change_in_order(
         for message in stream:
             if message.event.startswith("job.") and message.json()["job_id"] == job_id:
                 seen.setdefault(message.event, message)
-            if message.event in (events.JOB_COMPLETED, events.JOB_FAILED):
+            if message.event in (streams.JOB_COMPLETED, streams.JOB_FAILED):
                 break
 
     order = list(seen)
-    assert order[:2] == [events.JOB_QUEUED, events.JOB_STARTED], fleet.logs()
-    assert order[-1] == events.JOB_COMPLETED, fleet.logs()
-    assert events.JOB_PROGRESS in order
+    assert order[:2] == [streams.JOB_QUEUED, streams.JOB_STARTED], fleet.logs()
+    assert order[-1] == streams.JOB_COMPLETED, fleet.logs()
+    assert streams.JOB_PROGRESS in order

@@ -13,8 +13,8 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conveyor_shared import events
-from conveyor_shared.auth import REVOKED_SESSION_KEY
+from conveyor_core import streams
+from conveyor_web.auth import REVOKED_SESSION_KEY
 from job_api.resources.events.tokens import TOKEN_KEY
 
 
@@ -62,8 +62,8 @@ def test_a_minted_token_opens_the_stream_of_its_user(
     try:
         assert response.status_code == 200
         stream = support.messages(response.response, time.monotonic() + 10)
-        events.publish(connection, 5, events.JOB_QUEUED, {"job_id": "mine"})
-        message, _ = support.wait_for(stream, events.JOB_QUEUED)
+        streams.publish(connection, 5, streams.JOB_QUEUED, {"job_id": "mine"})
+        message, _ = support.wait_for(stream, streams.JOB_QUEUED)
     finally:
         response.close()
     assert message.json()["job_id"] == "mine"

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from conveyor_shared.api import Api
-from conveyor_shared.app import finish_app, make_app
-from conveyor_shared.errors import problem
-from conveyor_shared.jobs.db import SERVER_OPTIONS
+from conveyor_core.jobs.db import SERVER_OPTIONS
+from conveyor_web.api import Api
+from conveyor_web.app import finish_app, make_app
+from conveyor_web.errors import problem
 
 from . import caching, cli, passwords, revocations, settings, throttle
 from .exceptions import TooManyAttempts, UserServiceError

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from conveyor_shared.auth import Principal
+from conveyor_web.auth import Principal
 
 from . import caching, hooks, passwords, throttle, tokens
 from .exceptions import Conflict, Forbidden, Invalid, InvalidCredentials, NotFound

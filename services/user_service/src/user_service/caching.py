@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from conveyor_shared.api import order_by, paginate
-from conveyor_shared.redis_client import get_redis
+from conveyor_web.api import order_by, paginate
+from conveyor_web.redis_client import get_redis
 
 from .extensions import cache, db
 from .models import MAX_ID, User

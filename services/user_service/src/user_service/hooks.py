@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from flask import current_app
 
-from conveyor_shared import request_id
-from conveyor_shared.fair import set_tier
-from conveyor_shared.jobs.dispatch import cancel_user_jobs
-from conveyor_shared.notifications import WELCOME, send_email
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.fair import set_tier
+from conveyor_core.jobs.dispatch import cancel_user_jobs
+from conveyor_core.notifications import WELCOME, send_email
+from conveyor_web import request_id
+from conveyor_web.redis_client import get_redis
 
 from .models import User
 

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from conveyor_shared.clock import utcnow
+from conveyor_core.clock import utcnow
 
 from .extensions import db
 
 ROLES = ("user", "admin")
-"""Every role (kept equal to ``conveyor_shared.auth.ROLES``)."""
+"""Every role (kept equal to ``conveyor_web.auth.ROLES``)."""
 
 TIERS = ("free", "pro", "enterprise")
 """Every service tier."""
@@ -68,7 +68,7 @@ REVOCATION_KINDS = ("jti", "sid", "user")
 
 class Revocation(db.Model):  # type: ignore[name-defined,misc]
     """One revocation, kept until every token it covers has expired: the record Redis's view
-    (``conveyor_shared.revocation``) is rebuilt from when Redis loses its data."""
+    (``conveyor_web.revocation``) is rebuilt from when Redis loses its data."""
 
     __tablename__ = "revocations"
     # Ids only grow (never reused on SQLite either): Redis's view names the highest it holds.

@@ -1,5 +1,5 @@
 """Revocations: kept in SQL until the tokens they cover expire (the record), copied to Redis
-for every service to check (the view, ``conveyor_shared.revocation``), and copied again
+for every service to check (the view, ``conveyor_web.revocation``), and copied again
 whenever Redis has lost them.
 
 Writing one: the row is committed first, then one script sets its Redis key and raises the
@@ -34,10 +34,10 @@ from redis.exceptions import LockError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from conveyor_shared.clock import utcnow
-from conveyor_shared.fair import execute_pipeline, queue_tier
-from conveyor_shared.redis_client import get_redis
-from conveyor_shared.revocation import (
+from conveyor_core.clock import utcnow
+from conveyor_core.fair import execute_pipeline, queue_tier
+from conveyor_web.redis_client import get_redis
+from conveyor_web.revocation import (
     REBUILD_EXTENSION,
     REVOCATIONS_BUILT_KEY,
     REVOKED_JTI_KEY,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from conveyor_shared.redis_client import get_redis
+from conveyor_web.redis_client import get_redis
 
 from .exceptions import TooManyAttempts
 

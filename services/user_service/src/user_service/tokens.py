@@ -3,7 +3,7 @@
 A login starts a session (token family) named by ``sid``. Every refresh token is single-use:
 refreshing spends it and issues a new pair in the same session. Presenting a spent refresh
 token means it leaked (or a client misbehaves), so the whole session is revoked, which also
-voids its access tokens in every service (``conveyor_shared.auth.is_revoked``). Every
+voids its access tokens in every service (``conveyor_web.auth.is_revoked``). Every
 revocation is kept in SQL as well as in Redis (:mod:`.revocations`).
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
-from conveyor_shared.logs import user_id_var
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.logs import user_id_var
+from conveyor_web.redis_client import get_redis
 
 from . import revocations
 from .exceptions import InvalidCredentials

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from conveyor_shared import logs
+from conveyor_core import logs
 
 from . import config, runtime
 from .process import ConveyorWorker

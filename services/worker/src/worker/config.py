@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from conveyor_shared import settings
-from conveyor_shared.jobs import settings as job_settings
+from conveyor_core import settings
+from conveyor_core.jobs import settings as job_settings
 
 SERVICE = "worker"
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from conveyor_shared import events
-from conveyor_shared.jobs import runs
-from conveyor_shared.jobs.models import Job, JobInput
+from conveyor_core import streams
+from conveyor_core.jobs import runs
+from conveyor_core.jobs.models import Job, JobInput
 
 from .exceptions import JobFailure, JobStopped
 from .runtime import Runtime
@@ -89,7 +89,7 @@ class JobContext:
                 session.commit()
             if not current:
                 raise JobStopped("canceled")
-            events.publish_progress(self.runtime.redis, user_id=self.user_id, job_id=self.job_id,
+            streams.publish_progress(self.runtime.redis, user_id=self.user_id, job_id=self.job_id,
                                     job_type=self.type, percent=percent, message=message,
                                     time_spent_seconds=self.elapsed)  # fmt: skip
         finally:

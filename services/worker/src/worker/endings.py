@@ -3,7 +3,7 @@
 after the commit, best effort: the event, the retry's release, the owner's email.
 
 A Redis error after a commit is logged, never raised: the row holds the truth and the
-reconciler's sweep repairs what Redis missed (see :mod:`conveyor_shared.jobs.reconcile`).
+reconciler's sweep repairs what Redis missed (see :mod:`conveyor_core.jobs.reconcile`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from datetime import timedelta
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
-from conveyor_shared.jobs import backoff, dispatch, events, outbox, runs, store
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.status import SCHEDULED
+from conveyor_core.jobs import backoff, dispatch, events, outbox, runs, store
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.status import SCHEDULED
 
 from .context import JobContext, Outcome
 from .runtime import Runtime

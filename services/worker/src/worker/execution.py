@@ -10,7 +10,7 @@ in one pipeline: one round trip per edge.
 Redis work after a commit is best effort: a Redis error is logged, never raised out of
 :func:`attempt`, since the row already holds the truth and the reconciler's sweep repairs
 what Redis missed (a run not enqueued, a release not scheduled, an owed email: the row's
-``email_owed`` mark, see :mod:`conveyor_shared.jobs.outbox`).
+``email_owed`` mark, see :mod:`conveyor_core.jobs.outbox`).
 
 The worker calls :func:`attempt` directly for a run the fair dispatcher picked. The RQ job
 functions are :func:`run` (the same attempt, for a run RQ itself delivers) and
@@ -28,12 +28,12 @@ from typing import Any, ParamSpec, TypeVar
 import redis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from conveyor_shared import events as streams
-from conveyor_shared.fair import execute_pipeline
-from conveyor_shared.jobs import dispatch, events, journal, runs, store
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
-from conveyor_shared.logs import job_id_var, request_id_var, user_id_var
+from conveyor_core import streams
+from conveyor_core.fair import execute_pipeline
+from conveyor_core.jobs import dispatch, events, journal, runs, store
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
+from conveyor_core.logs import job_id_var, request_id_var, user_id_var
 
 from . import endings, handlers, runtime
 from .context import JobContext, Outcome
@@ -48,7 +48,7 @@ P = ParamSpec("P")
 
 DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 """What SQLAlchemy raises for a database that refused, dropped or never answered a
-connection (psycopg's ``connect_timeout``, see ``conveyor_shared.jobs.db``)."""
+connection (psycopg's ``connect_timeout``, see ``conveyor_core.jobs.db``)."""
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Attempt:
 
 EndHook = Callable[[Any, Attempt], None]
 """Queues the caller's own end-of-run commands on the pipeline (scripts as bare ``EVALSHA``:
-one Redis lost is run again, see :func:`~conveyor_shared.fair.execute_pipeline`)."""
+one Redis lost is run again, see :func:`~conveyor_core.fair.execute_pipeline`)."""
 
 
 def release(job_id: str) -> bool:

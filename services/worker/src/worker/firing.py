@@ -1,5 +1,5 @@
 """The firing thread: every ``SCHEDULE_POLL_INTERVAL`` seconds, fire the schedules whose
-tick has come (``conveyor_shared.schedules.firing``).
+tick has come (``conveyor_core.schedules.firing``).
 
 Every worker runs one, with no lock: which process fires a tick is decided in SQL, so any
 number of them (and of job-api processes running a schedule by hand) give one job per tick.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from conveyor_shared.schedules.firing import fire_due
+from conveyor_core.schedules.firing import fire_due
 
 from .runtime import Runtime
 

@@ -32,10 +32,10 @@ from typing import Any
 
 import redis
 
-from conveyor_shared.fair import Dispatcher
-from conveyor_shared.jobs.keys import CANCEL_KEY, CONTROL_QUEUE, LEASE_KEY, SWEEP_LOCK_KEY
-from conveyor_shared.jobs.reconcile import reconcile
-from conveyor_shared.jobs.settings import MAX_TIMEOUT_SECONDS
+from conveyor_core.fair import Dispatcher
+from conveyor_core.jobs.keys import CANCEL_KEY, CONTROL_QUEUE, LEASE_KEY, SWEEP_LOCK_KEY
+from conveyor_core.jobs.reconcile import reconcile
+from conveyor_core.jobs.settings import MAX_TIMEOUT_SECONDS
 
 from .exceptions import Interrupt, JobStopped, JobTimedOut, WorkerShutdown
 from .presence import Presence, drop_dead

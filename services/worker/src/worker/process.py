@@ -50,10 +50,10 @@ from rq.scheduler import RQScheduler
 from rq.scheduler import run as run_scheduler
 from rq.worker import WorkerStatus
 
-from conveyor_shared.fair import Dispatcher, FairQueue, Pick
-from conveyor_shared.jobs import dispatch
-from conveyor_shared.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
-from conveyor_shared.rq_worker import PromptSimpleWorker
+from conveyor_core.fair import Dispatcher, FairQueue, Pick
+from conveyor_core.jobs import dispatch
+from conveyor_core.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
+from conveyor_core.rq_worker import PromptSimpleWorker
 
 from . import execution, rq_record
 from .exceptions import JobStopped

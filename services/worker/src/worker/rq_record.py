@@ -25,7 +25,7 @@ from rq.job import JobStatus
 from rq.registry import FailedJobRegistry, FinishedJobRegistry
 from rq.utils import utcformat
 
-from conveyor_shared.jobs.dispatch import FAILURE_TTL, RESULT_TTL
+from conveyor_core.jobs.dispatch import FAILURE_TTL, RESULT_TTL
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_shared.jobs.db import make_engine
-from conveyor_shared.redis_client import connect
+from conveyor_core.jobs.db import make_engine
+from conveyor_core.redis_connection import connect
 
 from .exceptions import WorkerError
 

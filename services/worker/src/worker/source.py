@@ -15,8 +15,8 @@ import redis
 from rq import Queue
 from rq.job import Job as RQJob
 
-from conveyor_shared.fair import WAKE_KEY, Dispatcher, FairQueue, Pick
-from conveyor_shared.jobs.keys import CONTROL_QUEUE
+from conveyor_core.fair import WAKE_KEY, Dispatcher, FairQueue, Pick
+from conveyor_core.jobs.keys import CONTROL_QUEUE
 
 IDLE_WAIT = 2
 """Longest single block while idle, in seconds (under the client's socket timeout); a lost

@@ -1,5 +1,5 @@
 """Alembic environment: the one every Conveyor service shares."""
 
-from conveyor_shared.migration_env import run
+from conveyor_web.migration_env import run
 
 run()

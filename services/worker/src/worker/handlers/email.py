@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conveyor_shared import notifications
+from conveyor_core import notifications
 
 from ..context import JobContext, Outcome
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from conveyor_shared.jobs.models import Job
+from conveyor_core.jobs.models import Job
 
 from ..context import JobContext, Outcome
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps
 
-from conveyor_shared.jobs import images
+from conveyor_core.jobs import images
 
 from ..context import JobContext, Outcome
 from ..exceptions import JobFailure

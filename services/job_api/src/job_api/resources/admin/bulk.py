@@ -9,11 +9,11 @@ import marshmallow as ma
 from marshmallow import validate
 from sqlalchemy import select
 
-from conveyor_shared.jobs import events, store
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.status import FAILED, QUEUED, TYPES
-from conveyor_shared.jobs.store import AnySession
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.jobs import events, store
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.status import FAILED, QUEUED, TYPES
+from conveyor_core.jobs.store import AnySession
+from conveyor_web.redis_client import get_redis
 
 from ... import submission
 from ...access import forget_run

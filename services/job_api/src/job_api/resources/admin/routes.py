@@ -12,11 +12,11 @@ from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from flask_smorest import abort
 
-from conveyor_shared.api import Blueprint
-from conveyor_shared.auth import current_principal
-from conveyor_shared.fair import Dispatcher
-from conveyor_shared.jobs.models import utcnow
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.fair import Dispatcher
+from conveyor_core.jobs.models import utcnow
+from conveyor_web.api import Blueprint
+from conveyor_web.auth import current_principal
+from conveyor_web.redis_client import get_redis
 
 from ...extensions import db
 from . import bulk, stats, tiers

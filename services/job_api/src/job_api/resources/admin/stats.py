@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.status import COMPLETED, FAILED
-from conveyor_shared.jobs.store import AnySession
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.status import COMPLETED, FAILED
+from conveyor_core.jobs.store import AnySession
 
 BUCKET = timedelta(minutes=1)
 

@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from conveyor_shared.fair import Dispatcher
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.status import QUEUED, RUNNING, STATUSES
-from conveyor_shared.jobs.store import AnySession
+from conveyor_core.fair import Dispatcher
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.status import QUEUED, RUNNING, STATUSES
+from conveyor_core.jobs.store import AnySession
 
 BUSIEST = 5
 """Users listed by worker time, beside the tiers."""

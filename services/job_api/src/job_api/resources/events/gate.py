@@ -13,7 +13,7 @@ import threading
 import redis
 from flask import Flask, current_app
 
-from conveyor_shared.redis_client import connect
+from conveyor_core.redis_connection import connect
 
 EXTENSION = "conveyor_events"
 """Key of this process's :class:`Gate` in ``app.extensions``."""

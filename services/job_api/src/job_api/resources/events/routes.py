@@ -9,12 +9,12 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
 from flask_smorest import abort
 
-from conveyor_shared import events
-from conveyor_shared.api import Blueprint
-from conveyor_shared.auth import is_revoked
-from conveyor_shared.errors import problem
-from conveyor_shared.redis_client import get_redis
-from conveyor_shared.revocation import RevocationsUnknown
+from conveyor_core import streams
+from conveyor_web.api import Blueprint
+from conveyor_web.auth import is_revoked
+from conveyor_web.errors import problem
+from conveyor_web.redis_client import get_redis
+from conveyor_web.revocation import RevocationsUnknown
 
 from ...extensions import db
 from . import settings, snapshot, tokens
@@ -52,16 +52,16 @@ def _claims(token: str | None) -> dict[str, Any] | Response:
 def _cursor(user_id: int, query_id: str | None) -> str:
     """Return the id the stream starts after: the client's last event, or the newest now."""
     raw = request.headers.get(LAST_EVENT_ID) or query_id
-    latest = events.latest_id(get_redis(), user_id)
+    latest = streams.latest_id(get_redis(), user_id)
     if not raw:
         return latest
-    wanted = events.parse_id(raw.strip())
+    wanted = streams.parse_id(raw.strip())
     if wanted is None:
         abort(
             422, message="The request is not valid.", errors={LAST_EVENT_ID: ["Not an event id."]}
         )
     # An id beyond the newest (Redis was flushed, or a made-up id) would hold events back.
-    return min(raw.strip(), latest, key=lambda value: events.parse_id(value) or (0, 0))
+    return min(raw.strip(), latest, key=lambda value: streams.parse_id(value) or (0, 0))
 
 
 def _revocation_check(app: Flask, claims: dict[str, Any]) -> Any:
@@ -95,22 +95,22 @@ class Events(MethodView):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         stream_settings = settings.StreamSettings.of(app.config)
         engine = db.engine
-        streams = get_gate()
-        if not streams.enter():
+        gate = get_gate()
+        if not gate.enter():
             return problem(503, "Too many open event streams; try again shortly.",
                            headers={"Retry-After": "5"})  # fmt: skip
         stream = EventStream(
-            connection=streams.connection,
+            connection=gate.connection,
             user_id=user_id,
             cursor=cursor,
             snapshot=lambda: snapshot.take(
-                engine, streams.connection, user_id, stream_settings.snapshot_jobs
+                engine, gate.connection, user_id, stream_settings.snapshot_jobs
             ),
             still_allowed=_revocation_check(app, claims),
             settings=stream_settings,
         )
         response = Response(stream, mimetype="text/event-stream", headers=STREAM_HEADERS)
-        response.call_on_close(streams.leave)  # the server closes every response it sent
+        response.call_on_close(gate.leave)  # the server closes every response it sent
         return response
 
 

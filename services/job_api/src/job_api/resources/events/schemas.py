@@ -57,7 +57,7 @@ class SnapshotSchema(ma.Schema):
 
 
 class JobEventSchema(ma.Schema):
-    """Data of a ``job.*`` event (see ``conveyor_shared.events``)."""
+    """Data of a ``job.*`` event (see ``conveyor_core.streams``)."""
 
     job_id = ma.fields.String()
     job_type = ma.fields.String()

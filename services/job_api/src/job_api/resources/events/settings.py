@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from conveyor_shared.exceptions import ConfigurationError
+from conveyor_core.exceptions import ConfigurationError
 
 from . import gate
 

@@ -10,9 +10,9 @@ import redis
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
-from conveyor_shared.jobs import dispatch
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.status import PRIORITIES, QUEUED, RUNNING
+from conveyor_core.jobs import dispatch
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.status import PRIORITIES, QUEUED, RUNNING
 
 from .schemas import SnapshotSchema
 

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
-from conveyor_shared import events
+from conveyor_core import streams
 
 from .settings import MAX_BLOCK_SECONDS, StreamSettings
 
@@ -31,7 +31,7 @@ SNAPSHOT = "snapshot"
 HEARTBEAT = b": keep-alive\n\n"
 """A comment line: ignored by clients, but it keeps proxies from closing an idle stream."""
 
-CATCH_UP_BATCHES = events.STREAM_MAXLEN // events.READ_COUNT + 2
+CATCH_UP_BATCHES = streams.STREAM_MAXLEN // streams.READ_COUNT + 2
 """Most reads a reconnecting stream makes to replay what was missed (the whole window)."""
 
 
@@ -60,16 +60,16 @@ class EventStream:
     settings: StreamSettings
     clock: Callable[[], float] = time.monotonic
 
-    def _relay(self, found: list[events.Event]) -> Iterator[bytes]:
+    def _relay(self, found: list[streams.Event]) -> Iterator[bytes]:
         for event in found:
             self.cursor = event.id
             yield frame(event.data, event.type, event.id)
 
     def _catch_up(self) -> Iterator[bytes]:
         for _ in range(CATCH_UP_BATCHES):
-            found = events.read(self.connection, self.user_id, self.cursor)
+            found = streams.read(self.connection, self.user_id, self.cursor)
             yield from self._relay(found)
-            if len(found) < events.READ_COUNT:
+            if len(found) < streams.READ_COUNT:
                 return
 
     def __iter__(self) -> Iterator[bytes]:
@@ -86,7 +86,7 @@ class EventStream:
                 wake = min(next_snapshot, next_heartbeat, deadline, now + MAX_BLOCK_SECONDS)
                 block_ms = max(int((wake - now) * 1000), 1)
                 yield from self._relay(
-                    events.read(self.connection, self.user_id, self.cursor, block_ms)
+                    streams.read(self.connection, self.user_id, self.cursor, block_ms)
                 )
                 now = self.clock()
                 if now >= next_snapshot:

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from conveyor_shared.api import order_by, paginate
-from conveyor_shared.auth import current_principal
-from conveyor_shared.jobs.models import Job
+from conveyor_core.jobs.models import Job
+from conveyor_web.api import order_by, paginate
+from conveyor_web.auth import current_principal
 
 from ... import caching
 from ...access import get_job, is_job_id, release_database, visible_jobs

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from conveyor_shared.jobs.models import Job, utcnow
-from conveyor_shared.jobs.status import QUEUED, RUNNING
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.status import QUEUED, RUNNING
 
 from ...access import with_positions
 from .schemas import JobSchema

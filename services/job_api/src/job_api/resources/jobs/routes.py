@@ -13,13 +13,13 @@ from flask_jwt_extended import get_jwt, jwt_required
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
-from conveyor_shared.api import Blueprint
-from conveyor_shared.auth import current_principal
-from conveyor_shared.jobs import events, store
-from conveyor_shared.jobs.keys import CANCEL_KEY
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.status import STATUSES
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.jobs import events, store
+from conveyor_core.jobs.keys import CANCEL_KEY
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.status import STATUSES
+from conveyor_web.api import Blueprint
+from conveyor_web.auth import current_principal
+from conveyor_web.redis_client import get_redis
 
 from ... import caching, idempotency, submission
 from ...access import forget_run, get_job, with_positions

@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 import marshmallow as ma
 from marshmallow import validate
 
-from conveyor_shared.api import UserIdList, list_args_schema, page_schema
-from conveyor_shared.jobs.models import utcnow
-from conveyor_shared.jobs.settings import MAX_TIMEOUT_SECONDS
-from conveyor_shared.jobs.status import PRIORITIES, STATUSES, TYPES
+from conveyor_core.jobs.models import utcnow
+from conveyor_core.jobs.settings import MAX_TIMEOUT_SECONDS
+from conveyor_core.jobs.status import PRIORITIES, STATUSES, TYPES
+from conveyor_web.api import UserIdList, list_args_schema, page_schema
 
 from ...payloads import load_payload
 

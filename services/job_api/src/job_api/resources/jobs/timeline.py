@@ -1,6 +1,6 @@
 """``GET /api/jobs/{id}/events``: a job's timeline, read from its owner's event stream.
 
-The stream (``conveyor_shared.events``) is what ``/api/events`` relays live, so the timeline
+The stream (``conveyor_core.streams``) is what ``/api/events`` relays live, so the timeline
 shows the same state changes a watching browser saw, with the stream's own times. It keeps
 about the last 1,000 events of each user for 24 h: ``complete`` says whether it still holds
 the job's first event (the job row keeps the durable times either way). Progress events
@@ -15,20 +15,20 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 
-from conveyor_shared import events
-from conveyor_shared.redis_client import get_redis
+from conveyor_core import streams
+from conveyor_web.redis_client import get_redis
 
 from ...access import get_job, release_database
 from .routes import blp
 
-MOST_READ = 2 * events.STREAM_MAXLEN
+MOST_READ = 2 * streams.STREAM_MAXLEN
 """Most stream entries one timeline reads (trimming is approximate, so a little over 1,000)."""
 
 
 _SHOWN = ("at", "status", "attempts", "error")
 """What each timeline entry shows of its event's data."""
 
-_FIRST_TYPES = (events.JOB_QUEUED, events.JOB_SCHEDULED)
+_FIRST_TYPES = (streams.JOB_QUEUED, streams.JOB_SCHEDULED)
 
 
 class TimelineEventSchema(ma.Schema):
@@ -54,11 +54,11 @@ def _since_id(milliseconds: int) -> str:
 
 def timeline(connection: Any, user_id: int, job_id: str, created_ms: int) -> dict[str, Any]:
     """Return ``job_id``'s state-change events (oldest first) and whether none was trimmed."""
-    found = events.read(connection, user_id, _since_id(created_ms), count=MOST_READ)
+    found = streams.read(connection, user_id, _since_id(created_ms), count=MOST_READ)
     items = [
         {"id": event.id, "type": event.type, **{name: event.data.get(name) for name in _SHOWN}}
         for event in found
-        if event.data.get("job_id") == job_id and event.type != events.JOB_PROGRESS
+        if event.data.get("job_id") == job_id and event.type != streams.JOB_PROGRESS
     ]
     # Trimming drops the oldest entries first, so the timeline is whole while the job's first
     # event (queued or scheduled at submission, before any attempt) is still there.

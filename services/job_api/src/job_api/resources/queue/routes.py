@@ -10,13 +10,13 @@ from flask_jwt_extended import jwt_required
 from rq import Queue, Worker
 from sqlalchemy import case, func, select
 
-from conveyor_shared.api import Blueprint
-from conveyor_shared.auth import current_principal
-from conveyor_shared.fair import PRIORITIES, Dispatcher, queue_name
-from conveyor_shared.jobs import dispatch
-from conveyor_shared.jobs.models import Job
-from conveyor_shared.jobs.status import QUEUED, RUNNING, SCHEDULED, STATUSES
-from conveyor_shared.redis_client import get_redis
+from conveyor_core.fair import PRIORITIES, Dispatcher, queue_name
+from conveyor_core.jobs import dispatch
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.status import QUEUED, RUNNING, SCHEDULED, STATUSES
+from conveyor_web.api import Blueprint
+from conveyor_web.auth import current_principal
+from conveyor_web.redis_client import get_redis
 
 from ...access import release_database, with_positions
 from ...extensions import db

@@ -1,4 +1,4 @@
-"""Routes of ``/api/schedules``: recurring jobs (see ``conveyor_shared.schedules``)."""
+"""Routes of ``/api/schedules``: recurring jobs (see ``conveyor_core.schedules``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from sqlalchemy import delete, select
 
-from conveyor_shared.api import Blueprint, order_by, paginate
-from conveyor_shared.auth import Principal, current_principal
-from conveyor_shared.jobs.models import utcnow
-from conveyor_shared.schedules.firing import build_job, job_input
-from conveyor_shared.schedules.models import Schedule
+from conveyor_core.jobs.models import utcnow
+from conveyor_core.schedules.firing import build_job, job_input
+from conveyor_core.schedules.models import Schedule
+from conveyor_web.api import Blueprint, order_by, paginate
+from conveyor_web.auth import Principal, current_principal
 
 from ... import group_commit, submission
 from ...access import release_database

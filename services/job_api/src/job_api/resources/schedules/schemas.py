@@ -7,8 +7,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from conveyor_shared.api import list_args_schema, page_schema
-from conveyor_shared.schedules.cadence import check_cron, check_timezone
+from conveyor_core.schedules.cadence import check_cron, check_timezone
+from conveyor_web.api import list_args_schema, page_schema
 
 from ..jobs.schemas import MAX_USER_ID, JobFieldsSchema, JobSchema, attach_payload
 

@@ -10,10 +10,10 @@ from flask import current_app
 from flask_jwt_extended import get_jwt
 from sqlalchemy import func, select
 
-from conveyor_shared.auth import Principal, current_principal
-from conveyor_shared.jobs.models import utcnow
-from conveyor_shared.schedules.firing import cadence_of
-from conveyor_shared.schedules.models import Schedule, ScheduleInput
+from conveyor_core.jobs.models import utcnow
+from conveyor_core.schedules.firing import cadence_of
+from conveyor_core.schedules.models import Schedule, ScheduleInput
+from conveyor_web.auth import Principal, current_principal
 
 from ...access import is_job_id
 from ...exceptions import Conflict, NotFound, Unprocessable

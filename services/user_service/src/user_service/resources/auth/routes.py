@@ -10,7 +10,7 @@ from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
 
-from conveyor_shared.api import Blueprint
+from conveyor_web.api import Blueprint
 
 from ... import accounts, tokens
 from ...exceptions import InvalidCredentials, NotFound

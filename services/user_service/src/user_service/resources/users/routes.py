@@ -8,9 +8,9 @@ from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required
 
-from conveyor_shared.api import Blueprint
-from conveyor_shared.auth import Principal, current_principal
-from conveyor_shared.logs import user_id_var
+from conveyor_core.logs import user_id_var
+from conveyor_web.api import Blueprint
+from conveyor_web.auth import Principal, current_principal
 
 from ... import accounts, caching
 from ...exceptions import NotFound

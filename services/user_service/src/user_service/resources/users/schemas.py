@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import marshmallow as ma
 
-from conveyor_shared.api import UserIdList, list_args_schema, page_schema
+from conveyor_web.api import UserIdList, list_args_schema, page_schema
 
 from ...models import ROLES, TIERS
 

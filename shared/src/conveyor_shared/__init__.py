@@ -1,1 +1,0 @@
-"""Conveyor's common library, shared by every service."""
