@@ -24,8 +24,9 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from conveyor_core.jobs.db import make_engine
 from conveyor_core.jobs.models import Job
+from conveyor_testing import wait_for
 from conveyor_testing.api import serve
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing.workers import WorkerFleet
 
 from . import report, sizes
 from .fault_proxy import FaultProxy

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.jobs.db import make_engine
 from conveyor_core.jobs.models import Job
+from conveyor_testing import wait_for
 from conveyor_testing.redis_server import RedisServer
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing.workers import WorkerFleet
 
 from . import report, sizes
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.jobs import dispatch, store
 from conveyor_core.jobs.keys import CONTROL_QUEUE
 from conveyor_core.jobs.models import Job, utcnow
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 from . import report, sizes
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core import notifications
 from conveyor_core.jobs.models import Job
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 from . import report, sizes
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from email import message_from_bytes, policy
@@ -20,29 +18,10 @@ import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete
 
+from conveyor_testing import DEADLINE, free_port
 from email_notifier import config, runtime
 from email_notifier.ledger import Ledger, sent_mail
 from email_notifier.sink import MailDir, serve
-
-DEADLINE = 30.0
-"""Seconds any wait in these tests may take before it fails."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
-    """Poll ``condition`` until it returns something truthy, or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def mails(directory: Path) -> list[EmailMessage]:

@@ -18,11 +18,12 @@ from rq import Queue, Worker
 
 from conveyor_core import notifications
 from conveyor_core.exceptions import ConfigurationError
+from conveyor_testing import DEADLINE, wait_for
 from email_notifier import config, liveness
 from email_notifier.ledger import Ledger
 from email_notifier.sink import MailDir
 
-from .conftest import DEADLINE, mails, wait_for
+from .conftest import mails
 
 WELCOME = {
     "key": "welcome:7",

@@ -20,10 +20,11 @@ from rq import Queue, Retry, Worker
 from rq.job import Job, JobStatus
 
 from conveyor_core import notifications
+from conveyor_testing import DEADLINE, wait_for
 from email_notifier.ledger import SENDING, SENT, Ledger
 from email_notifier.sink import MailDir
 
-from .conftest import DEADLINE, mails, wait_for
+from .conftest import mails
 
 WELCOME = {
     "key": "welcome:7",

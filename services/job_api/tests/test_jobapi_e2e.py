@@ -19,7 +19,8 @@ from PIL import Image
 from rq import Queue
 
 from conveyor_core import notifications
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 
 def _redis(app: Flask) -> redis.Redis:

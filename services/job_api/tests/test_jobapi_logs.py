@@ -12,7 +12,8 @@ from flask import Flask
 from jobapi_helpers import timed
 
 from conveyor_core import logs
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 from job_api import create_app
 from job_api.extensions import db
 

@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from schedule_helpers import call, every, jobs_of, parse
 
 from conveyor_core.jobs.models import Job, utcnow
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 Auth = Callable[..., dict[str, str]]
 

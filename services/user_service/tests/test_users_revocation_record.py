@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from users_helpers import bearer, close_app
 
+from conveyor_testing import wait_for
 from conveyor_web.revocation import REVOCATIONS_BUILT_KEY, REVOKED_JTI_KEY, REVOKED_SESSION_KEY
 from user_service import create_app, revocations
 from user_service.extensions import db
@@ -23,15 +23,6 @@ Headers = dict[str, str]
 
 def flushall(app: Flask) -> None:
     app.extensions["conveyor_redis"].flushall()
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def logout(client: FlaskClient, user: dict[str, Any], headers: Headers, admin: Headers) -> None:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.fair import Dispatcher
 from conveyor_core.jobs import dispatch, store
 from conveyor_core.jobs.models import Job
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 WEIGHTS = {"free": 1, "pro": 3, "enterprise": 9}
 

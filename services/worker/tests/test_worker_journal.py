@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.jobs import store
 from conveyor_core.jobs.keys import CANCEL_KEY
 from conveyor_core.jobs.models import Job
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 INFO = {"LOG_LEVEL": "INFO"}
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core import streams
 from conveyor_core.jobs import dispatch, store
 from conveyor_core.jobs.models import Job, utcnow
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 FINISHED = ("completed", "failed", "canceled")
 

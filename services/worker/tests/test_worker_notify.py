@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core.jobs import outbox, runs, store
 from conveyor_core.jobs.models import Job, utcnow
 from conveyor_core.jobs.reconcile import Report
+from conveyor_testing import wait_for
 from conveyor_testing.redis_server import RedisServer
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing.workers import WorkerFleet
 from worker import execution, runtime
 from worker.runtime import Runtime
 

@@ -15,8 +15,9 @@ from conveyor_core.fair import Dispatcher, set_tier
 from conveyor_core.jobs import dispatch, runs, store
 from conveyor_core.jobs.models import Job, utcnow
 from conveyor_core.jobs.reconcile import reconcile
+from conveyor_testing import wait_for
 from conveyor_testing.redis_server import RedisServer
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing.workers import WorkerFleet
 
 LEASE = 2.0
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conveyor_core.jobs.models import Job, utcnow
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 RQ = str(Path(sys.executable).parent / "rq")
 WORKER_LINE = re.compile(r"^worker (\S+) \(.*\) (\S+) .*jobs: (\d+) finished, (\d+) failed$")

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from conveyor_core.coalesce import Coalescer
-from conveyor_testing.workers import wait_for
+from conveyor_testing import wait_for
 
 
 class Interrupted(BaseException):

@@ -201,7 +201,7 @@ def within(stream: Iterator[Message], seconds: float) -> Iterator[Message]:
         yield message
 
 
-def wait_for(
+def read_until(
     stream: Iterator[Message], wanted: str, job_id: str | None = None
 ) -> tuple[Message, list[Message]]:
     """Read ``stream`` until an event named ``wanted`` (about ``job_id``) arrives.

@@ -42,7 +42,7 @@ def test_state_changes_reach_the_owner_within_two_seconds(
         assert response.getheader("X-Accel-Buffering") == "no"
         chunks = iter(lambda: response.read1(65536), b"")
         stream = support.messages(chunks, time.monotonic() + 30)
-        support.wait_for(stream, "snapshot")  # the stream is live
+        support.read_until(stream, "snapshot")  # the stream is live
 
         job = support.claim(app, support.add_job(app, user_id=1))
         changes: list[tuple[str, Callable[[], None]]] = [
@@ -55,7 +55,7 @@ def test_state_changes_reach_the_owner_within_two_seconds(
         ]  # fmt: skip
         for expected, change in changes:
             change()
-            support.wait_for(support.within(stream, 2), expected, job.id)
+            support.read_until(support.within(stream, 2), expected, job.id)
     finally:
         stream_connection.close()
 

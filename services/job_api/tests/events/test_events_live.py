@@ -12,7 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from conveyor_core import streams
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 
 FINISHED = ("completed", "failed", "canceled")
 
@@ -110,14 +111,14 @@ def test_a_reconnect_with_last_event_id_replays_what_a_real_worker_did_meanwhile
     owner = token(1)
     with open_stream(owner) as stream:
         job_id = submit(client, owner, seconds=0.5)
-        queued, _ = support.wait_for(stream, streams.JOB_QUEUED, job_id)
+        queued, _ = support.read_until(stream, streams.JOB_QUEUED, job_id)
     assert queued.id is not None
 
     fleet.start(1)  # the job runs while no stream is open
     wait_for(lambda: status(client, owner, job_id) in FINISHED, timeout=30, what="the job")
 
     with open_stream(owner, last_event_id=queued.id) as stream:
-        _, replayed = support.wait_for(stream, "snapshot")
+        _, replayed = support.read_until(stream, "snapshot")
 
     names = [m.event for m in replayed if m.event.startswith("job.") and mentions(m, job_id)]
     assert names[0] == streams.JOB_STARTED and names[-1] == streams.JOB_COMPLETED, names

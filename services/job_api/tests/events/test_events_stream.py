@@ -43,7 +43,7 @@ def test_stream_without_a_token_is_a_401_problem(client: FlaskClient) -> None:
 
 def test_stream_begins_with_a_snapshot(open_stream: Callable[..., Any]) -> None:
     with open_stream() as stream:
-        message, _ = support.wait_for(stream, "snapshot")
+        message, _ = support.read_until(stream, "snapshot")
     snapshot = message.json()
     assert message.id is None  # snapshots are not replayable events
     assert snapshot["jobs"] == []
@@ -68,7 +68,7 @@ def test_owner_receives_each_state_change_within_two_seconds(
             )  # fmt: skip
         else:
             streams.publish_job(connection, support.complete(app, job))
-        message, _ = support.wait_for(support.within(stream, 2), stage, job.id)
+        message, _ = support.read_until(support.within(stream, 2), stage, job.id)
 
     assert streams.parse_id(message.id or "") is not None
     data = message.json()
@@ -102,7 +102,7 @@ def test_reconnect_with_last_event_id_replays_what_was_missed(
     job = support.add_job(app, user_id=1)
     with open_stream(user_id=1) as stream:
         streams.publish_job(connection, job)
-        queued, _ = support.wait_for(stream, streams.JOB_QUEUED, job.id)
+        queued, _ = support.read_until(stream, streams.JOB_QUEUED, job.id)
     job = support.claim(app, job)  # while disconnected
     streams.publish_job(connection, job)
     streams.publish_job(connection, support.complete(app, job))
@@ -114,7 +114,7 @@ def test_reconnect_with_last_event_id_replays_what_was_missed(
         else {"query": f"?last_event_id={queued.id}"}
     )
     with open_stream(user_id=1, **resume) as stream:
-        _, replayed = support.wait_for(stream, "snapshot")
+        _, replayed = support.read_until(stream, "snapshot")
 
     job_events = [m for m in replayed if m.event.startswith("job.")]
     assert [m.event for m in job_events] == [streams.JOB_STARTED, streams.JOB_COMPLETED]
@@ -131,7 +131,7 @@ def test_last_event_id_header_wins_over_the_query(
     with open_stream(
         headers={"Last-Event-ID": second.id}, query=f"?last_event_id={first.id}"
     ) as stream:
-        _, replayed = support.wait_for(stream, "snapshot")
+        _, replayed = support.read_until(stream, "snapshot")
 
     assert [m.json()["n"] for m in replayed if m.event == streams.JOB_PROGRESS] == [2]
 
@@ -141,7 +141,7 @@ def test_last_event_id_beyond_the_newest_still_gets_new_events(
 ) -> None:
     with open_stream(headers={"Last-Event-ID": "99999999999999-0"}) as stream:
         streams.publish(connection, 1, streams.JOB_QUEUED, {"job_id": "j"})
-        message, _ = support.wait_for(stream, streams.JOB_QUEUED)
+        message, _ = support.read_until(stream, streams.JOB_QUEUED)
     assert message.json()["job_id"] == "j"
 
 
@@ -181,7 +181,7 @@ def test_snapshot_lists_running_progress_and_queued_positions(
     second = support.add_job(app, user_id=1)
 
     with open_stream(user_id=1) as stream:
-        message, _ = support.wait_for(stream, "snapshot")
+        message, _ = support.read_until(stream, "snapshot")
 
     snapshot = message.json()
     assert (snapshot["running"], snapshot["queued"], snapshot["truncated"]) == (1, 2, False)
@@ -203,7 +203,7 @@ def test_snapshot_lists_at_most_the_configured_number_of_jobs(
         support.add_job(app, user_id=1)
 
     with open_stream(user_id=1) as stream:
-        message, _ = support.wait_for(stream, "snapshot")
+        message, _ = support.read_until(stream, "snapshot")
 
     snapshot = message.json()
     assert (len(snapshot["jobs"]), snapshot["queued"], snapshot["truncated"]) == (2, 3, True)
@@ -213,7 +213,7 @@ def test_snapshots_repeat_at_the_configured_interval(open_stream: Callable[..., 
     with open_stream() as stream:
         # Interval 0.2 s: each of four snapshots in turn must come within 2 s of the last.
         for _ in range(4):
-            support.wait_for(support.within(stream, 2), "snapshot")
+            support.read_until(support.within(stream, 2), "snapshot")
 
 
 def test_idle_stream_sends_keep_alive_comments(open_stream: Callable[..., Any]) -> None:
@@ -237,7 +237,7 @@ def test_stream_ends_when_the_access_token_is_revoked(
     response = client.get("/api/events", headers=support.bearer(token), buffered=False)
     try:
         stream = support.messages(response.response, time.monotonic() + 20)
-        support.wait_for(stream, "snapshot")
+        support.read_until(stream, "snapshot")
         if revoke == "token":
             connection.set(REVOKED_JTI_KEY.format("revoke-me"), 1)
         else:  # Redis lost its data: until rebuilt, no token is known to be live

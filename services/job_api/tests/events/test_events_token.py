@@ -63,7 +63,7 @@ def test_a_minted_token_opens_the_stream_of_its_user(
         assert response.status_code == 200
         stream = support.messages(response.response, time.monotonic() + 10)
         streams.publish(connection, 5, streams.JOB_QUEUED, {"job_id": "mine"})
-        message, _ = support.wait_for(stream, streams.JOB_QUEUED)
+        message, _ = support.read_until(stream, streams.JOB_QUEUED)
     finally:
         response.close()
     assert message.json()["job_id"] == "mine"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from sqlalchemy import create_engine, text
@@ -14,7 +14,12 @@ from sqlalchemy.engine import make_url
 
 from conveyor_testing.redis_server import RedisServer, free_port
 
-__all__ = ["RedisServer", "access_token", "free_port", "postgres_database"]
+__all__ = ["RedisServer", "access_token", "free_port", "postgres_database", "wait_for"]
+
+T = TypeVar("T")
+
+DEADLINE = 30.0
+"""Seconds a wait may take, by default, before the test fails (shared CI machines are slow)."""
 
 
 @contextmanager
@@ -65,3 +70,19 @@ def access_token(
     }
     payload.update(claims)
     return jwt.encode(payload, private_key, algorithm=algorithm)
+
+
+def wait_for(
+    predicate: Callable[[], T | None], what: str = "", *, timeout: float = DEADLINE,
+    interval: float = 0.05,
+) -> T:  # fmt: skip
+    """Poll ``predicate`` until it returns something truthy, and return that; fail after
+    ``timeout`` seconds, naming ``what`` was awaited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(interval)

@@ -1,4 +1,4 @@
-"""Test helpers for job-api's and the worker's suites: polling and real worker processes."""
+"""Real worker processes for the suites that need them (job-api's, the worker's, soak)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import TypeVar
 
 import redis
 from rq import Worker
 
-T = TypeVar("T")
+from conveyor_testing import wait_for
 
 FAST_SETTINGS = {
     "JOB_LEASE_SECONDS": "2",
@@ -28,20 +26,6 @@ FAST_SETTINGS = {
     "LOG_LEVEL": "WARNING",
 }
 """Worker settings that keep process-level tests short."""
-
-
-def wait_for(
-    predicate: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.05, what: str = ""
-) -> T:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(interval)
 
 
 class WorkerFleet:
