@@ -127,7 +127,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("Conveyor: lease take/drop (Monitor.begin/end)", "end (worker/monitor.py"),
     ("Conveyor: SQL commits", "commit (sqlalchemy/orm/session.py"),
     ("Conveyor: session close", "close (sqlalchemy/orm/session.py"),
-    ("Conveyor: RQ's record of the run (rq_record)", "worker/rq_record.py"),
+    ("Conveyor: RQ's record of the run (rq_adapter)", "conveyor_core/rq_adapter.py"),
     (
         "Conveyor: Redis round trips at the job's edges (execution._send)",
         "_send (worker/execution.py",

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 import job_api
 import user_service
-from conveyor_testing import postgres_database
+from conveyor_testing import app_config, postgres_database
 from user_service import revocations
 
 
@@ -32,20 +32,11 @@ def database_pair(database_url: str, scratch: Path) -> Iterator[tuple[str, str]]
 
 
 def config(database: str, redis_url: str, keys: tuple[str, str], var: Path) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database,
-        "REDIS_URL": redis_url,
-        "JWT_PRIVATE_KEY": keys[0],
-        "JWT_PUBLIC_KEY": keys[1],
-        "LOG_DIR": None,
-        "ARTIFACTS_DIR": str(var / "artifacts"),
-        # The cheapest argon2id parameters: these suites check behaviour, not hashing.
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8,
-        "ARGON2_PARALLELISM": 1,
-        "TRUSTED_PROXY_COUNT": 0,
-    }
+    # The cheapest argon2id parameters: these suites check behaviour, not hashing.
+    return app_config(
+        database, redis_url, keys, ARTIFACTS_DIR=str(var / "artifacts"), ARGON2_TIME_COST=1,
+        ARGON2_MEMORY_COST=8, ARGON2_PARALLELISM=1, TRUSTED_PROXY_COUNT=0,
+    )  # fmt: skip
 
 
 def _fresh(app: Flask) -> None:

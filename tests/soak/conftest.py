@@ -4,8 +4,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from conveyor_testing.job_records import engine, sessions
+
 from . import report
-from .stack import engine, fleet, mail_dir, notifier, sessions, settings, submit_many
+from .stack import fleet, mail_dir, notifier, settings, submit_many
 
 __all__ = ["engine", "fleet", "mail_dir", "notifier", "sessions", "settings", "submit_many"]
 

@@ -12,35 +12,15 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.jobs import dispatch, store
-from conveyor_core.jobs.db import make_engine
-from conveyor_core.jobs.models import Base, Job
 from conveyor_testing import free_port
 from conveyor_testing.workers import WorkerFleet
 from email_notifier.sink import MailDir, serve
 
 CHUNK = 500
 """Jobs committed and pushed per round trip while a scenario submits."""
-
-
-@pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as session:
-        session.execute(delete(Job))
-        session.commit()
-    return factory
 
 
 @pytest.fixture

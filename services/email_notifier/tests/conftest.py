@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete
 
@@ -96,13 +95,6 @@ def notifier(environ: dict[str, str], ledger: Ledger) -> Iterator[runtime.Notifi
     """The notifier configured in this process, for in-process workers."""
     yield runtime.configure(config.load(environ))
     runtime.close()
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sqlalchemy import delete, event, text
 
 from conveyor_core.jobs.models import Base, Job
 from conveyor_core.schedules.models import Schedule
+from conveyor_testing import app_config
 from conveyor_testing.redis_server import RedisServer
 from conveyor_testing.workers import WorkerFleet
 from job_api import create_app
@@ -24,15 +25,7 @@ from job_api.models import IdempotencyKey
 def _config(
     database_url: str, redis_url: str, jwt_keys: tuple[str, str], var: Path
 ) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": redis_url,
-        "JWT_PRIVATE_KEY": jwt_keys[0],
-        "JWT_PUBLIC_KEY": jwt_keys[1],
-        "LOG_DIR": None,
-        "ARTIFACTS_DIR": str(var / "artifacts"),
-    }
+    return app_config(database_url, redis_url, jwt_keys, ARTIFACTS_DIR=str(var / "artifacts"))
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from conveyor_testing import app_config
 from user_service import revocations
 from user_service.extensions import db
 
@@ -14,21 +15,12 @@ PASSWORD = "correct horse battery"
 
 
 def base_config(database_url: str, redis_url: str, keys: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": redis_url,
-        "JWT_PRIVATE_KEY": keys[0],
-        "JWT_PUBLIC_KEY": keys[1],
-        "LOG_DIR": None,
-        # The cheapest argon2id parameters: tests check behaviour, not hashing strength.
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8,
-        "ARGON2_PARALLELISM": 1,
-        "TRUSTED_PROXY_COUNT": 0,
-        # No watch thread per test app; the tests of the watch turn it on.
-        "REVOCATIONS_CHECK_INTERVAL": 0,
-    }
+    # The cheapest argon2id parameters (tests check behaviour, not hashing strength); no
+    # watch thread per test app (the tests of the watch turn it on).
+    return app_config(
+        database_url, redis_url, keys, ARGON2_TIME_COST=1, ARGON2_MEMORY_COST=8,
+        ARGON2_PARALLELISM=1, TRUSTED_PROXY_COUNT=0, REVOCATIONS_CHECK_INTERVAL=0,
+    )  # fmt: skip
 
 
 def close_app(app: Flask) -> None:

@@ -11,41 +11,17 @@ from typing import Any
 import pytest
 import redis
 from rq import Queue
-from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core import notifications
 from conveyor_core.jobs import dispatch, store
-from conveyor_core.jobs.db import make_engine
-from conveyor_core.jobs.models import Base, Job, utcnow
+from conveyor_core.jobs.models import Job, utcnow
 from conveyor_core.jobs.reconcile import Report, reconcile
 from conveyor_testing.workers import FAST_SETTINGS, WorkerFleet
 from worker import config, runtime
 from worker.process import ConveyorWorker
 
-
-@pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as session:
-        session.execute(delete(Job))
-        session.commit()
-    return factory
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
+pytest_plugins = ["conveyor_testing.job_records"]  # engine, sessions: the jobs table
 
 
 @pytest.fixture

@@ -3,20 +3,10 @@ scripts, waking an idle worker per run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import redis
 
 from conveyor_core.fair import WAKE_KEY, Dispatcher, execute_pipeline
 from conveyor_core.jobs import dispatch
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
 
 
 def _runs(user_id: int, count: int) -> list[dispatch.Run]:

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 
 from conveyor_core.fair import FairQueue, execute_pipeline, queue_name
 from conveyor_core.jobs import dispatch
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
 
 
 def _runs(*priorities: str, user_id: int = 1, tag: str = "") -> list[dispatch.Run]:

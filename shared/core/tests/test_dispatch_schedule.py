@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,14 +11,6 @@ from rq.registry import ScheduledJobRegistry
 
 from conveyor_core.jobs import dispatch
 from conveyor_core.jobs.keys import CONTROL_QUEUE
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield client
-    client.close()
 
 
 @pytest.mark.parametrize(

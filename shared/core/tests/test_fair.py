@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -15,13 +14,6 @@ from conveyor_core.fair import Dispatcher, FairQueue, queue_name
 from conveyor_testing.redis_server import RedisServer
 
 WEIGHTS = {"free": 1, "pro": 3, "enterprise": 9}
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ from typing import Any
 
 import events_support as support
 import pytest
-import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conveyor_core.redis_connection import connect
 from conveyor_testing.workers import WorkerFleet
 
 
@@ -35,13 +33,6 @@ def app(config: dict[str, Any]) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from conveyor_core.jobs import dispatch, runs, store
 from conveyor_core.jobs.models import Job, JobInput, utcnow
-from conveyor_testing import free_port
+from conveyor_testing import app_config, free_port
 from conveyor_testing.workers import WorkerFleet
 from conveyor_web.redis_client import get_redis
 from job_api import create_app, gunicorn_conf
@@ -36,18 +36,11 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def base_config(database_url: str, redis_url: str, keys: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": redis_url,
-        "JWT_PRIVATE_KEY": keys[0],
-        "JWT_PUBLIC_KEY": keys[1],
-        "LOG_DIR": None,
-        # Fast pacing, so tests see several snapshots and heartbeats within a second or two.
-        "EVENTS_SNAPSHOT_INTERVAL": 0.2,
-        "EVENTS_HEARTBEAT_SECONDS": 0.5,
-        "EVENTS_MAX_STREAM_SECONDS": 30,
-    }
+    # Fast pacing, so tests see several snapshots and heartbeats within a second or two.
+    return app_config(
+        database_url, redis_url, keys, EVENTS_SNAPSHOT_INTERVAL=0.2,
+        EVENTS_HEARTBEAT_SECONDS=0.5, EVENTS_MAX_STREAM_SECONDS=30,
+    )  # fmt: skip
 
 
 _MIGRATED: set[str] = set()

@@ -22,8 +22,8 @@ instead of outliving a SIGKILL as an orphan.
 Jobs come from :class:`JobSource`: the control queue, then the fair dispatcher, which pops
 from the per-user RQ queues. A control job goes through RQ's own machinery. A picked run is
 taken straight to :func:`execution.attempt`, without RQ's per-job bookkeeping (what RQ
-still records of it: :mod:`rq_record`), and its worker time is charged to its owner in the
-run's last round trip, with the worker's finished/failed counts that ``rq info`` shows.
+still records of it: :mod:`conveyor_core.rq_adapter`), and its worker time is charged to its
+owner in the run's last round trip, with the worker's finished/failed counts that ``rq info`` shows.
 RQ's worker state writes happen when they change something, not several times per job; the
 worker's heartbeat comes from the monitor thread, busy or idle (:mod:`presence`), and the
 monitor's lease is what proves a job alive.
@@ -50,12 +50,13 @@ from rq.scheduler import RQScheduler
 from rq.scheduler import run as run_scheduler
 from rq.worker import WorkerStatus
 
+from conveyor_core import rq_adapter
 from conveyor_core.fair import Dispatcher, FairQueue, Pick
 from conveyor_core.jobs import dispatch
 from conveyor_core.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
 from conveyor_core.rq_worker import PromptSimpleWorker
 
-from . import execution, rq_record
+from . import execution
 from .exceptions import JobStopped
 from .firing import Firing
 from .monitor import Monitor
@@ -192,17 +193,17 @@ class ConveyorWorker(PromptSimpleWorker):
         def on_end(pipe: Any, done: execution.Attempt) -> None:
             if done.status == QUEUED:  # handed back: the run never happened; no charge
                 dispatcher.release(pick.job_id, pipe)
-                rq_record.discarded(pipe, pick.job_id)
+                rq_adapter.discarded(pipe, pick.job_id)
                 return
             self._count(pipe, done)
             if done.status == COMPLETED:
-                rq_record.finished(pipe, pick.queue_name, pick.job_id)
+                rq_adapter.finished(pipe, pick.queue_name, pick.job_id)
             elif done.status not in (FAILED, SCHEDULED):
-                rq_record.discarded(pipe, pick.job_id)
+                rq_adapter.discarded(pipe, pick.job_id)
             dispatcher.finish(pick.job_id, max(done.ran, MIN_CHARGE), pipe)
 
         def on_start(pipe: Any) -> None:
-            rq_record.started(pipe, pick.job_id, self.name)
+            rq_adapter.started(pipe, pick.job_id, self.name)
 
         done = execution.attempt(
             self.monitor.runtime, pick.job_id, on_start=on_start, on_end=on_end
@@ -214,7 +215,7 @@ class ConveyorWorker(PromptSimpleWorker):
             return
         self._database_pause = DATABASE_RETRY_FIRST / 2
         if done.status in (FAILED, SCHEDULED):
-            rq_record.failed(self.connection, pick.queue_name, pick.job_id, repr(done.error))
+            rq_adapter.failed(self.connection, pick.queue_name, pick.job_id, repr(done.error))
 
     def _count(self, pipe: Any, done: execution.Attempt) -> None:
         """Queue on ``pipe`` RQ's per-worker counts for a run that happened, as RQ bumps

@@ -14,7 +14,14 @@ from sqlalchemy.engine import make_url
 
 from conveyor_testing.redis_server import RedisServer, free_port
 
-__all__ = ["RedisServer", "access_token", "free_port", "postgres_database", "wait_for"]
+__all__ = [
+    "RedisServer",
+    "access_token",
+    "app_config",
+    "free_port",
+    "postgres_database",
+    "wait_for",
+]
 
 T = TypeVar("T")
 
@@ -86,3 +93,19 @@ def wait_for(
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
         time.sleep(interval)
+
+
+def app_config(
+    database_url: str, redis_url: str, keys: tuple[str, str], **settings: Any
+) -> dict[str, Any]:
+    """A service's config for a test app: the test's database and Redis, the session's JWT
+    key pair, no log files; ``settings`` add to it or override it."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "JWT_PRIVATE_KEY": keys[0],
+        "JWT_PUBLIC_KEY": keys[1],
+        "LOG_DIR": None,
+        **settings,
+    }

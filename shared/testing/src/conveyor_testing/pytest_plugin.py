@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import redis
 
+from conveyor_core.redis_connection import connect
 from conveyor_testing import access_token, postgres_database
 from conveyor_testing.redis_server import RedisServer
 from conveyor_web.jwt_keys import generate
@@ -41,6 +42,14 @@ def redis_url(redis_server: RedisServer) -> str:
     mark_built(client)
     client.close()
     return redis_server.url
+
+
+@pytest.fixture
+def connection(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of the test's clean Redis (bounded timeouts, as the services use)."""
+    client = connect(redis_url)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 import redis
 from sqlalchemy import delete, select, update
 
+from conveyor_core import rq_adapter
 from conveyor_core.fair import CLAIMED_KEY
 from conveyor_core.jobs import dispatch, events, journal, outbox, runs, store
 from conveyor_core.jobs.keys import CANCEL_KEY, DELETED_USERS_KEY, LEASE_KEY
@@ -45,9 +46,6 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 """Most rows of each kind one sweep looks at (the oldest first)."""
-
-WAITING_RQ_STATUSES = {"queued", "scheduled", "deferred"}
-"""RQ job statuses that mean the run is still on its way to a worker."""
 
 
 @dataclass
@@ -89,18 +87,15 @@ def _release_overdue(session: AnySession, now: datetime, grace: float, report: R
 
 
 def _spent(
-    status: str | None, started_at: str | None, picked_at: float | None, now: datetime,
+    status: str | None, started: datetime | None, picked_at: float | None, now: datetime,
     lease: float,
 ) -> bool:  # fmt: skip
     """Tell whether an RQ job's state means it will never reach ``claim``."""
     if picked_at is not None and now.timestamp() - picked_at > lease:
         return True  # the dispatcher handed it to a worker that died before starting it
-    if status in WAITING_RQ_STATUSES:
+    if status in rq_adapter.WAITING_STATUSES:
         return False
-    if status == "started" and started_at:
-        started = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=now.tzinfo)
+    if status == "started" and started is not None:
         return (now - started).total_seconds() > lease
     return True
 
@@ -116,15 +111,15 @@ def _requeue_missing(
     ).all()  # fmt: skip
     with connection.pipeline(transaction=False) as pipe:
         for job in rows:
-            pipe.hmget(f"rq:job:{job.run_id}", "status", "started_at")
+            rq_adapter.queue_run_state(pipe, str(job.run_id))
             pipe.zscore(CLAIMED_KEY, str(job.run_id))
         replies = pipe.execute() if rows else []
     missing = []
-    for job, (status, started_at), picked_at in zip(rows, replies[::2], replies[1::2], strict=True):
-        status, started_at = _text(status), _text(started_at)
+    for job, state, picked_at in zip(rows, replies[::2], replies[1::2], strict=True):
+        status, started = rq_adapter.run_state(state)
         if status is None:
             missing.append(job)  # never reached Redis (or Redis lost it): same run id
-        elif _spent(status, started_at, picked_at, now, lease):
+        elif _spent(status, started, picked_at, now, lease):
             fresh = new_id()
             renewed = session.execute(
                 update(Job)

@@ -1,4 +1,8 @@
-"""What RQ (and so rq-dashboard) keeps of a run the worker took straight from the dispatcher.
+"""The one place that knows RQ's storage layout: the job hash, the registries, the time
+format. RQ documents none of it as API, so ``tests/test_rq_contract.py`` (worker suite) and
+``shared/core/tests/test_rq_adapter.py`` fail loudly when an RQ upgrade changes it.
+
+What RQ (and so rq-dashboard) keeps of a run the worker took straight from the dispatcher.
 
 The worker runs a picked job without RQ's per-job machinery (execution records, the started
 registry, the worker hash, the result stream: about 55 Redis commands in some 20 round
@@ -8,7 +12,9 @@ registry for ``RESULT_TTL``, a failed attempt in the failed registry; a run that
 happen (stale, canceled, handed back to the queue) is deleted. While it runs, the job hash
 names its worker, so RQ's stop-job command (``rq.command.send_stop_job_command``) works.
 The worker's own counts of finished and failed jobs are bumped by the worker, on the run's
-last round trip (``ConveyorWorker._count``).
+last round trip (``ConveyorWorker._count``). The reconciler reads a run's state from the
+same hash (:func:`queue_run_state`, :func:`run_state`) to tell a run on its way to a worker
+from one that was lost.
 """
 
 from __future__ import annotations
@@ -72,3 +78,25 @@ def failed(connection: redis.Redis, queue_name: str, run_id: str, error: str) ->
         return
     except redis.RedisError as problem:
         logger.warning("could not record the failed run in RQ", extra={"error": str(problem)})
+
+
+WAITING_STATUSES = frozenset({JobStatus.QUEUED.value, JobStatus.SCHEDULED.value,
+                              JobStatus.DEFERRED.value})  # fmt: skip
+"""RQ job statuses that mean the run is still on its way to a worker."""
+
+
+def queue_run_state(pipeline: Any, run_id: str) -> None:
+    """Queue on ``pipeline`` the read of a run's RQ status and start time (one reply:
+    ``[status, started_at]``, each ``None`` if RQ holds no such job)."""
+    pipeline.hmget(RQJob.key_for(run_id), "status", "started_at")
+
+
+def run_state(reply: list[Any]) -> tuple[str | None, datetime | None]:
+    """Decode a reply queued by :func:`queue_run_state`: the status and, once started, the
+    start time (aware, UTC)."""
+    status, started_at = (value.decode() if isinstance(value, bytes) else value
+                          for value in reply)  # fmt: skip
+    if not started_at:
+        return status, None
+    started = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    return status, started if started.tzinfo else started.replace(tzinfo=UTC)
