@@ -17,6 +17,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from conveyor_core.logs import user_id_var
+from conveyor_core.redis_connection import text
 from conveyor_web.redis_client import get_redis
 
 from . import revocations
@@ -100,8 +101,7 @@ def revoke_sessions(user_id: int, keep: str | None = None) -> None:
     also voided by time, so sessions that Redis forgot (it lost its data since) end too."""
     redis = get_redis()
     key = USER_SESSIONS_KEY.format(user_id)
-    sids = [raw.decode() if isinstance(raw, bytes) else str(raw)
-            for raw in redis.smembers(key)]  # type: ignore[union-attr]  # fmt: skip
+    sids = [text(raw) for raw in redis.smembers(key)]  # type: ignore[union-attr]
     ended = [sid for sid in sids if sid != keep]
     entries = [Entry("sid", sid, _refresh_seconds()) for sid in ended]
     if keep is None:

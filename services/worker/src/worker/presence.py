@@ -23,6 +23,8 @@ from rq import worker_registration as registration
 from rq.utils import now, utcformat
 from rq.worker import BaseWorker
 
+from conveyor_core.redis_connection import text
+
 logger = logging.getLogger(__name__)
 
 ALIVE_KEY = "conveyor:jobs:worker-alive:{name}"
@@ -88,7 +90,7 @@ def drop_dead(connection: redis.Redis, queue_name: str) -> list[str]:
     """Take out of RQ's registry the workers of ``queue_name`` whose alive key has lapsed;
     return their names. Only job workers beat this way: other queues' workers are RQ's."""
     keys = sorted(
-        k.decode() if isinstance(k, bytes) else k
+        text(k)
         for k in connection.smembers(registration.WORKERS_BY_QUEUE_KEY % queue_name)  # type: ignore[union-attr]
     )
     if not keys:

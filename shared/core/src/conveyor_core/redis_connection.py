@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, overload
+
 import redis
 
 SOCKET_TIMEOUT = 5.0
@@ -25,3 +27,15 @@ def connect(url: str, *, blocking: bool = False, **kwargs: object) -> redis.Redi
     client = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(url, **kwargs))
     client.auto_close_connection_pool = True
     return client
+
+
+@overload
+def text(value: None) -> None: ...
+@overload
+def text(value: bytes | str | int | float) -> str: ...
+def text(value: Any) -> str | None:
+    """A Redis reply as text. Our clients keep replies as bytes (``decode_responses`` stays
+    off: RQ stores pickled bytes in the same Redis through the same clients)."""
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -32,6 +32,7 @@ from rq.registry import FailedJobRegistry, FinishedJobRegistry
 from rq.utils import utcformat
 
 from conveyor_core.jobs.dispatch import FAILURE_TTL, RESULT_TTL
+from conveyor_core.redis_connection import text
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +95,7 @@ def queue_run_state(pipeline: Any, run_id: str) -> None:
 def run_state(reply: list[Any]) -> tuple[str | None, datetime | None]:
     """Decode a reply queued by :func:`queue_run_state`: the status and, once started, the
     start time (aware, UTC)."""
-    status, started_at = (value.decode() if isinstance(value, bytes) else value
-                          for value in reply)  # fmt: skip
+    status, started_at = (text(value) for value in reply)
     if not started_at:
         return status, None
     started = datetime.fromisoformat(started_at.replace("Z", "+00:00"))

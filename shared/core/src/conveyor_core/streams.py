@@ -28,6 +28,7 @@ from redis.client import Pipeline
 
 from conveyor_core import versions
 from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.redis_connection import text
 
 logger = logging.getLogger(__name__)
 
@@ -238,17 +239,13 @@ def publish_jobs(connection_or_pipeline: redis.Redis | Pipeline, jobs: Iterable[
     _send(connection_or_pipeline, entries, STREAM_MAXLEN)
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _event(entry_id: bytes | str, fields: Mapping[Any, Any]) -> Event:
-    values = {_text(name): _text(value) for name, value in fields.items()}
+    values = {text(name): text(value) for name, value in fields.items()}
     try:
         data = json.loads(values.get("data", "{}"))
     except ValueError:
         data = {}
-    return Event(id=_text(entry_id), type=values.get("type", ""), data=data)
+    return Event(id=text(entry_id), type=values.get("type", ""), data=data)
 
 
 def latest_id(connection: redis.Redis, user_id: int) -> str:
@@ -258,7 +255,7 @@ def latest_id(connection: redis.Redis, user_id: int) -> str:
     would drop whatever arrived between two reads.
     """
     newest: Any = connection.xrevrange(stream_key(user_id), count=1)
-    return _text(newest[0][0]) if newest else FIRST_ID
+    return text(newest[0][0]) if newest else FIRST_ID
 
 
 def read(

@@ -15,6 +15,8 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
+from conveyor_core.redis_connection import text
+
 VERSION_KEY = "conveyor:jobs:version:user:{user_id}"
 """Holds the current token of one user's jobs."""
 
@@ -44,4 +46,4 @@ def current(connection: redis.Redis, user_id: int) -> str:
     value: Any = connection.get(key(user_id))
     if not value:
         return NO_VERSION
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return text(value)

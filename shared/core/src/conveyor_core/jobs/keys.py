@@ -23,6 +23,9 @@ LEASE_KEY = "conveyor:jobs:lease:{job_id}"
 CANCEL_KEY = "conveyor:jobs:cancel:{run_id}"
 """Set by job-api when a running job should stop (backs up RQ's stop-job command)."""
 
+CANCEL_KEY_TTL = 24 * 3600
+"""Seconds a cancel key outlives its request (a worker reads it within a lease period)."""
+
 SWEEP_LOCK_KEY = "conveyor:jobs:sweep-lock"
 """Held by the one worker that runs the reconciler in a given interval."""
 

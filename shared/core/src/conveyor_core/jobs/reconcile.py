@@ -36,10 +36,11 @@ from sqlalchemy import delete, select, update
 from conveyor_core import rq_adapter
 from conveyor_core.fair import CLAIMED_KEY
 from conveyor_core.jobs import dispatch, events, journal, outbox, runs, store
-from conveyor_core.jobs.keys import CANCEL_KEY, DELETED_USERS_KEY, LEASE_KEY
+from conveyor_core.jobs.keys import CANCEL_KEY, CANCEL_KEY_TTL, DELETED_USERS_KEY, LEASE_KEY
 from conveyor_core.jobs.models import Job, new_id, utcnow
 from conveyor_core.jobs.status import QUEUED, RUNNING, SCHEDULED
 from conveyor_core.jobs.store import AnySession
+from conveyor_core.redis_connection import text
 from conveyor_core.schedules.models import Schedule
 
 logger = logging.getLogger(__name__)
@@ -63,10 +64,6 @@ class Report:
     def total(self) -> int:
         return (len(self.released) + len(self.enqueued) + len(self.recovered)
                 + len(self.canceled) + len(self.notified))  # fmt: skip
-
-
-def _text(value: bytes | str | None) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _release_overdue(session: AnySession, now: datetime, grace: float, report: Report) -> list[Job]:
@@ -164,7 +161,7 @@ def _recover_lost(
         return []
     holders = connection.mget([LEASE_KEY.format(job_id=job.id) for job in rows])
     unleased = [
-        job for job, holder in zip(rows, holders, strict=True) if _text(holder) != job.run_id
+        job for job, holder in zip(rows, holders, strict=True) if text(holder) != job.run_id
     ]
     if not unleased or _restarted_within(connection, now, lease):
         return []
@@ -180,22 +177,18 @@ def _recover_lost(
     return recovered
 
 
-CANCEL_REQUEST_TTL = 24 * 3600
-"""Seconds a cancel key outlives its request (a worker reads it within a lease period)."""
-
-
 def _cancel_deleted(session: AnySession, connection: redis.Redis, report: Report) -> list[Job]:
     """Delete the schedules and cancel the unfinished jobs of users deleted since the last
     sweep. The schedules go first, in the same transaction: no tick fires after it."""
     changed: list[Job] = []
     for member in connection.smembers(DELETED_USERS_KEY):  # type: ignore[union-attr]
-        user_id = int(_text(member) or 0)
+        user_id = int(text(member) or 0)
         session.execute(delete(Schedule).where(Schedule.user_id == user_id))
         jobs = store.cancel_all(session, user_id)
         session.commit()
         for job in jobs:
             if job.status == RUNNING and job.run_id:
-                connection.set(CANCEL_KEY.format(run_id=job.run_id), 1, ex=CANCEL_REQUEST_TTL)
+                connection.set(CANCEL_KEY.format(run_id=job.run_id), 1, ex=CANCEL_KEY_TTL)
             else:
                 changed.append(job)
             report.canceled.append(job.id)

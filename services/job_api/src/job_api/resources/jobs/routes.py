@@ -14,7 +14,7 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
 from conveyor_core.jobs import events, store
-from conveyor_core.jobs.keys import CANCEL_KEY
+from conveyor_core.jobs.keys import CANCEL_KEY, CANCEL_KEY_TTL
 from conveyor_core.jobs.models import Job
 from conveyor_core.jobs.status import STATUSES
 from conveyor_web.api import Blueprint
@@ -162,7 +162,7 @@ class Cancel(MethodView):
             return job, 200
         assert job.run_id is not None
         caching.invalidate(job.user_id)  # cancel_requested changed; the event comes at the stop
-        connection.set(CANCEL_KEY.format(run_id=job.run_id), 1, ex=24 * 3600)
+        connection.set(CANCEL_KEY.format(run_id=job.run_id), 1, ex=CANCEL_KEY_TTL)
         try:
             send_stop_job_command(connection, job.run_id)
         except (NoSuchJobError, InvalidJobOperation):
