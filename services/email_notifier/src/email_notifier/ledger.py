@@ -186,6 +186,6 @@ class Ledger:
         """Extend the lease of a running attempt (False: the lease was lost)."""
         return self._set(claim, lease_until=_now() + timedelta(seconds=lease_seconds))
 
-    def release(self, claim: Claim) -> bool:
+    def end_lease(self, claim: Claim) -> bool:
         """End the lease early after a failed attempt so the retry need not wait for it."""
         return self._set(claim, lease_until=_now())

@@ -122,14 +122,14 @@ def _deliver(key: str, to: str, template: str, context: dict[str, Any]) -> str:
     except Exception:
         if not handed_over:
             with suppress(Exception):
-                notifier.ledger.release(claim)
+                notifier.ledger.end_lease(claim)
             raise
         # Sent but not recorded: raising would make RQ send it again; log loudly instead.
         log.exception("email %s was sent but the ledger could not record it", key)
     except BaseException:
         if not handed_over:
             with suppress(Exception):
-                notifier.ledger.release(claim)
+                notifier.ledger.end_lease(claim)
         raise
     log.info(
         "email %s sent to %s (%s, attempt %d)",

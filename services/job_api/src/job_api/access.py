@@ -75,7 +75,7 @@ def with_positions(jobs: Iterable[Job]) -> list[Job]:
     return listed
 
 
-def release_database() -> None:
+def end_transaction() -> None:
     """End the request's SQL transaction before Redis I/O (on SQLite it holds the write lock);
     loaded rows keep their values."""
     db.session.close()

@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from conveyor_core.fair import Dispatcher
-from conveyor_core.jobs.models import Job
+from conveyor_core.jobs import store
 from conveyor_core.jobs.status import STATUSES
 from conveyor_core.schedules.models import Schedule
 from conveyor_web.redis_client import get_redis
@@ -28,8 +28,7 @@ class JobCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         jobs = GaugeMetricFamily("conveyor_jobs", "Jobs per status", labels=["status"])
-        rows = db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
-        counts = {status: int(total) for status, total in rows}
+        counts = store.count_by_status(db.session)
         for status in STATUSES:
             jobs.add_metric([status], counts.get(status, 0))
         yield jobs

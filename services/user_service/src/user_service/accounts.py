@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from conveyor_web.auth import Principal
 
-from . import caching, hooks, passwords, throttle, tokens
+from . import caching, passwords, side_effects, throttle, tokens
 from .exceptions import Conflict, Forbidden, Invalid, InvalidCredentials, NotFound
 from .extensions import db
 from .models import MAX_ID, User
@@ -50,8 +50,8 @@ def create_user(
     db.session.add(user)
     db.session.commit()  # a racing duplicate fails here: IntegrityError -> 409
     caching.invalidate(user.id)
-    hooks.tier_known(user)
-    hooks.send_welcome(user)
+    side_effects.tier_known(user)
+    side_effects.send_welcome(user)
     return user
 
 
@@ -133,7 +133,7 @@ def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str
     db.session.commit()
     caching.invalidate(user.id)
     if "tier" in changes:
-        hooks.tier_known(user)
+        side_effects.tier_known(user)
     if password is not None or role_changed:
         # Tokens carry the role; a stolen session must not outlive a new password. The caller
         # keeps their own session for a new password, never for a new role: its token still
@@ -151,4 +151,4 @@ def delete_user(caller: Principal, user: User) -> None:
     db.session.commit()
     tokens.revoke_user(user_id)
     caching.invalidate(user_id)
-    hooks.user_deleted(user_id)
+    side_effects.user_deleted(user_id)

@@ -1,7 +1,8 @@
 """The RQ worker class: ``SimpleWorker`` (no fork per job) made safe to run jobs in-process.
 
 Why not the forking ``Worker``: a fork per job costs ~25 ms submit-to-done against ~8 ms
-(NOTES.md) and throughput is what later benchmarks measure. What the fork gives, this
+(measured in ``docs/performance.md``: RQ's forking ``Worker`` runs ~30 jobs/s here) and
+throughput is what later benchmarks measure. What the fork gives, this
 class gets another way:
 
 - timeouts: the monitor thread interrupts the job at ``timeout_seconds`` (RQ's own alarm,

@@ -34,9 +34,12 @@ def parse_queue_name(name: str) -> tuple[str, str] | None:
 class FairQueue(Queue):
     """An RQ queue for one user and priority; every push also activates that user.
 
-    Whatever enqueues through this class (the API, retries, requeues) makes the job
-    dispatchable at once. Pushes made by code that builds a plain ``rq.Queue`` (RQ's own
-    scheduler does) are picked up by :meth:`Dispatcher.reconcile`.
+    Conveyor's own submissions, retries and recoveries do not come through it:
+    :func:`conveyor_core.jobs.dispatch.enqueue` pushes with a plain ``rq.Queue`` and
+    activates each owner once per batch. It is the queue class of the worker's RQ side, so
+    a push RQ's own code makes through a worker activates the owner at once; pushes through
+    any other plain ``rq.Queue`` (rq-dashboard's requeue, RQ's scheduler) are found by
+    :meth:`Dispatcher.reconcile`'s sweep.
     """
 
     def push_job_id(

@@ -1,4 +1,5 @@
-"""Job statuses, priorities and types: the names SPEC.md gives them."""
+"""Job statuses, priorities and types: the names of the public API (the README's job
+fields, the OpenAPI documents)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.orm import Session, scoped_session
 
@@ -117,6 +117,13 @@ def insert(connection: Connection, jobs: Sequence[Job], inputs: Sequence[JobInpu
 def fetch(session: AnySession, job_id: str) -> Job | None:
     """Load a job as the database has it now (not a stale copy from the session)."""
     return session.get(Job, job_id, populate_existing=True)
+
+
+def count_by_status(session: AnySession, *criteria: Any) -> dict[str, int]:
+    """Count the jobs matching ``criteria`` (all jobs without any), per status; a status with
+    none is absent."""
+    query = select(Job.status, func.count()).where(*criteria).group_by(Job.status)
+    return {status: int(total) for status, total in session.execute(query)}
 
 
 def update_where(

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, select
 from sqlalchemy.orm import Session
 
-from conveyor_core.jobs import dispatch
+from conveyor_core.jobs import dispatch, store
 from conveyor_core.jobs.models import Job, utcnow
 from conveyor_core.jobs.status import PRIORITIES, QUEUED, RUNNING
 
@@ -62,13 +62,8 @@ def take(engine: Engine, connection: redis.Redis, user_id: int, limit: int) -> d
         )
         if len(jobs) > limit:
             jobs = jobs[:limit]
-            counts = dict(
-                session.execute(  # type: ignore[arg-type]
-                    select(Job.status, func.count())
-                    .where(Job.user_id == user_id, Job.status.in_(ACTIVE))
-                    .group_by(Job.status)
-                ).all()
-            )
+            counts = store.count_by_status(session, Job.user_id == user_id,
+                                           Job.status.in_(ACTIVE))  # fmt: skip
         else:
             counts = {status: sum(job.status == status for job in jobs) for status in ACTIVE}
         places = dispatch.positions(connection, jobs)

@@ -13,7 +13,7 @@ from conveyor_web.api import order_by, paginate
 from conveyor_web.auth import current_principal
 
 from ... import caching
-from ...access import get_job, is_job_id, release_database, visible_jobs
+from ...access import end_transaction, get_job, is_job_id, visible_jobs
 from ...extensions import db
 from . import rendering
 
@@ -27,7 +27,7 @@ def one(job_id: str) -> dict[str, Any]:
     if kept is None:
         job = get_job(job_id)
         kept = rendering.keep(job)
-        release_database()
+        end_transaction()
         if job.user_id == principal.id:
             caching.put(key, kept, rendering.is_active(kept))
     return rendering.show([kept])[0]
@@ -63,7 +63,7 @@ def page(args: dict[str, Any], status: str | None = None) -> dict[str, Any]:
             query = query.order_by(*order_by(Job, args["sort"]))
             envelope = paginate(db.session, query, args["page"], args["per_page"])
         envelope["items"] = [rendering.keep(job) for job in envelope["items"]]
-        release_database()
+        end_transaction()
         caching.put(key, envelope, any(rendering.is_active(item) for item in envelope["items"]))
     return {**envelope, "items": rendering.show(envelope["items"])}
 

@@ -18,7 +18,7 @@ from flask_jwt_extended import jwt_required
 from conveyor_core import streams
 from conveyor_web.redis_client import get_redis
 
-from ...access import get_job, release_database
+from ...access import end_transaction, get_job
 from .routes import blp
 
 MOST_READ = 2 * streams.STREAM_MAXLEN
@@ -76,5 +76,5 @@ class JobTimeline(MethodView):
         """A job's state changes, oldest first, from its owner's recent events"""
         job = get_job(job_id)
         user_id, created_ms = job.user_id, int(job.created_at.timestamp() * 1000)
-        release_database()
+        end_transaction()
         return timeline(get_redis(), user_id, job.id, created_ms)

@@ -8,17 +8,17 @@ from flask import jsonify
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from rq import Queue, Worker
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 
 from conveyor_core.fair import PRIORITIES, Dispatcher, queue_name
-from conveyor_core.jobs import dispatch
+from conveyor_core.jobs import dispatch, store
 from conveyor_core.jobs.models import Job
 from conveyor_core.jobs.status import QUEUED, RUNNING, SCHEDULED, STATUSES
 from conveyor_web.api import Blueprint
 from conveyor_web.auth import current_principal
 from conveyor_web.redis_client import get_redis
 
-from ...access import release_database, with_positions
+from ...access import end_transaction, with_positions
 from ...extensions import db
 from .schemas import AdminQueueSchema, UserQueueSchema
 
@@ -32,10 +32,7 @@ SHOWN_LINES = 100
 
 
 def _user_view(user_id: int) -> dict[str, Any]:
-    rows = db.session.execute(
-        select(Job.status, func.count()).where(Job.user_id == user_id).group_by(Job.status)
-    ).all()
-    counts: dict[str, int] = {status: int(total) for status, total in rows}
+    counts = store.count_by_status(db.session, Job.user_id == user_id)
     # Running, then queued, then scheduled, before the cut: a big delayed batch must not
     # push the jobs that are live out of the view.
     rank = case((Job.status == RUNNING, 0), (Job.status == QUEUED, 1), else_=2)
@@ -45,7 +42,7 @@ def _user_view(user_id: int) -> dict[str, Any]:
         .order_by(rank, Job.queued_at, Job.created_at)
         .limit(SHOWN_JOBS)
     ).all()
-    release_database()
+    end_transaction()
     ordered = sorted(with_positions(jobs), key=lambda job: (job.status != RUNNING,
                      getattr(job, "queue_position", None) or 10**9))  # fmt: skip
     return {"jobs": ordered, "totals": {status: counts.get(status, 0) for status in STATUSES}}
@@ -71,8 +68,7 @@ def _admin_view() -> dict[str, Any]:
             "scheduled": queue.scheduled_job_registry.count,
             "failed": queue.failed_job_registry.count,
         }
-    rows = db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
-    counts: dict[str, int] = {status: int(total) for status, total in rows}
+    counts = store.count_by_status(db.session)
     workers = [
         {
             "name": worker.name,

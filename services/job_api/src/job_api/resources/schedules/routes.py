@@ -16,7 +16,7 @@ from conveyor_web.api import Blueprint, order_by, paginate
 from conveyor_web.auth import Principal, current_principal
 
 from ... import group_commit, submission
-from ...access import release_database
+from ...access import end_transaction
 from ...exceptions import NotFound
 from ...extensions import db
 from ..jobs.rendering import SCHEMA as JOB_SCHEMA
@@ -121,7 +121,7 @@ class Run(MethodView):
         job = build_job(schedule, None, utcnow())
         stored = job_input(db.session, schedule, job)
         owner = Principal(id=schedule.user_id, role="user", tier=schedule.owner_tier or "")
-        release_database()
+        end_transaction()
         accepted = submission.Accepted([job], [stored] if stored else [], owner)
         places = group_commit.submit(accepted)
         response = jsonify(JOB_SCHEMA.dump(submission.place([job], places)[0]))
