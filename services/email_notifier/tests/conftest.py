@@ -20,7 +20,7 @@ import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete
 
-from email_notifier import config, runtime
+from email_notifier import runtime, settings
 from email_notifier.ledger import Ledger, sent_mail
 from email_notifier.sink import MailDir, serve
 
@@ -115,7 +115,7 @@ def ledger(database_url: str) -> Iterator[Ledger]:
 @pytest.fixture
 def notifier(environ: dict[str, str], ledger: Ledger) -> Iterator[runtime.Notifier]:
     """The notifier configured in this process, for in-process workers."""
-    yield runtime.configure(config.load(environ))
+    yield runtime.configure(settings.load(environ))
     runtime.close()
 
 

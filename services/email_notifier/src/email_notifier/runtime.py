@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import config as settings
+from . import settings
 from .ledger import Ledger
 from .message import Renderer
 from .smtp import SmtpSettings

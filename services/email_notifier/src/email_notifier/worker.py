@@ -20,8 +20,7 @@ from conveyor_shared import logs, redis_client
 from conveyor_shared.notifications import QUEUE
 from conveyor_shared.rq_worker import PromptSimpleWorker
 
-from . import config as settings
-from . import liveness, runtime
+from . import liveness, runtime, settings
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,6 @@ from .exceptions import TooManyAttempts, UserServiceError
 from .extensions import db, migrate
 from .resources import auth, users
 
-SERVICE = "user-service"
-
 MAX_CONTENT_LENGTH = 1024 * 1024
 """Largest request body: a sign-up or profile change is a few hundred bytes; 1 MiB still
 lets a malformed body reach the checks that name what is wrong with it."""
@@ -36,9 +34,7 @@ def _handle_domain_error(error: UserServiceError) -> Response:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the user-service app; ``config`` overrides settings from the environment."""
-    app = make_app(__name__, SERVICE, config, database="users")
-    for name, value in settings.load().items():
-        app.config.setdefault(name, value)
+    app = make_app(__name__, settings.UserServiceSettings.from_env().flask_config(), config)
     # Flask's own defaults hold MAX_CONTENT_LENGTH = None, so setdefault would never apply.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH

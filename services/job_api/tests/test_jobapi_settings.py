@@ -1,0 +1,28 @@
+"""job-api's settings: defaults without an environment, and a bad value named at start."""
+
+from __future__ import annotations
+
+import pytest
+
+from conveyor_shared.exceptions import ConfigurationError
+from job_api.settings import JobApiSettings
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = JobApiSettings.from_env({})
+    assert (settings.schedules_per_user, settings.job_cache_enabled) == (100, True)
+    assert settings.flask_config()["EVENTS_SNAPSHOT_INTERVAL"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("JOB_CACHE_ENABLED", "perhaps"),
+        ("SCHEDULES_PER_USER", "many"),
+        ("JOB_RETRY_BASE_SECONDS", "0"),
+        ("EVENTS_MAX_STREAMS", "-3"),
+    ],
+)
+def test_a_bad_setting_is_refused_at_start(name: str, raw: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        JobApiSettings.from_env({name: raw})
