@@ -15,6 +15,7 @@ import redis
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_shared import migrate
 from conveyor_shared.jobs import dispatch, store
 from conveyor_shared.jobs.db import make_engine
 from conveyor_shared.jobs.models import Base, Job
@@ -81,6 +82,7 @@ def notifier(
     settings: dict[str, str], mail_dir: Path, tmp_path: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     """An SMTP sink in this process and one notifier process sending to it."""
+    migrate.upgrade("email_notifier", {**os.environ, **settings})
     sink = serve(MailDir(mail_dir), "127.0.0.1", int(settings["SMTP_PORT"]))
     with (tmp_path / "notifier.log").open("wb") as log:
         process = subprocess.Popen(

@@ -20,6 +20,7 @@ import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete
 
+from conveyor_shared import migrate
 from email_notifier import runtime, settings
 from email_notifier.ledger import Ledger, sent_mail
 from email_notifier.sink import MailDir, serve
@@ -101,11 +102,17 @@ def environ(
     }
 
 
+MIGRATED: set[str] = set()
+"""Databases this session has migrated (each lives for the whole session)."""
+
+
 @pytest.fixture
 def ledger(database_url: str) -> Iterator[Ledger]:
     """The ledger, emptied for this test (the database lives for the whole session)."""
+    if database_url not in MIGRATED:
+        migrate.upgrade("email_notifier", {"DATABASE_URL": database_url})
+        MIGRATED.add(database_url)
     book = Ledger.from_url(database_url)
-    book.create_schema()
     with book.engine.begin() as connection:
         connection.execute(delete(sent_mail))
     yield book
@@ -128,9 +135,10 @@ def connection(redis_url: str) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def start_notifier(
-    environ: dict[str, str], tmp_path: Path
+    environ: dict[str, str], tmp_path: Path, ledger: Ledger
 ) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
-    """Start ``python -m email_notifier`` in its own process group (killed as a group)."""
+    """Start ``python -m email_notifier`` in its own process group (killed as a group), on
+    the migrated ledger."""
     processes: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:
