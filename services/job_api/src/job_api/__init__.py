@@ -5,25 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 
 from conveyor_shared.api import Api
 from conveyor_shared.app import finish_app, make_app
-from conveyor_shared.errors import problem
 from conveyor_shared.jobs import settings as job_settings
 from conveyor_shared.jobs.db import configure_sqlite, engine_options
 
 from . import access, caching, cli, group_commit, metrics, settings, submission
-from .exceptions import JobApiError
 from .extensions import db, migrate
 from .resources import admin, events, jobs, queue, schedules
 
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 """Largest request body: a few 5 MB images, or a 1,000-job batch with room to spare."""
-
-
-def _handle_domain_error(error: JobApiError) -> Response:
-    return problem(error.status, error.detail, errors=error.errors)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -52,5 +46,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(events.blp)
     api.register_blueprint(schedules.blp)
     api.register_blueprint(admin.blp)
-    app.register_error_handler(JobApiError, _handle_domain_error)
     return finish_app(app)

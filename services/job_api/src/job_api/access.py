@@ -13,11 +13,11 @@ from sqlalchemy import Select, select
 from werkzeug.routing import BaseConverter
 
 from conveyor_shared.auth import Principal, current_principal
+from conveyor_shared.errors import NotFound
 from conveyor_shared.jobs import dispatch
 from conveyor_shared.jobs.models import Job
 from conveyor_shared.redis_client import get_redis
 
-from .exceptions import NotFound
 from .extensions import db
 
 _JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

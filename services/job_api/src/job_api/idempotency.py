@@ -24,13 +24,13 @@ from redis.commands.core import Script
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from conveyor_shared.errors import Conflict, Unprocessable
 from conveyor_shared.jobs import store
 from conveyor_shared.jobs.keys import IDEMPOTENCY_LOCK_KEY
 from conveyor_shared.jobs.models import utcnow
 from conveyor_shared.redis_client import get_redis
 
 from . import group_commit, submission
-from .exceptions import Conflict, Unprocessable
 from .extensions import db
 from .models import IdempotencyKey
 from .submission import Created

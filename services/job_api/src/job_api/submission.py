@@ -21,6 +21,7 @@ import redis
 from flask import current_app
 
 from conveyor_shared.auth import Principal
+from conveyor_shared.errors import Unprocessable
 from conveyor_shared.jobs import dispatch, handoff, store
 from conveyor_shared.jobs.models import Job, JobInput, utcnow
 from conveyor_shared.jobs.settings import default_timeout
@@ -28,7 +29,6 @@ from conveyor_shared.jobs.status import QUEUED
 from conveyor_shared.redis_client import get_redis
 from conveyor_shared.request_id import current as current_request_id
 
-from .exceptions import Unprocessable
 from .extensions import db
 from .payloads import Loaded
 

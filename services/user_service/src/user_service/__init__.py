@@ -5,31 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conveyor_shared.api import Api
 from conveyor_shared.app import finish_app, make_app
-from conveyor_shared.errors import problem
 from conveyor_shared.jobs.db import SERVER_OPTIONS
 
 from . import caching, cli, passwords, revocations, settings, throttle
-from .exceptions import TooManyAttempts, UserServiceError
 from .extensions import db, migrate
 from .resources import auth, users
 
 MAX_CONTENT_LENGTH = 1024 * 1024
 """Largest request body: a sign-up or profile change is a few hundred bytes; 1 MiB still
 lets a malformed body reach the checks that name what is wrong with it."""
-
-
-def _handle_domain_error(error: UserServiceError) -> Response:
-    headers = {}
-    if isinstance(error, TooManyAttempts):
-        headers["Retry-After"] = str(error.retry_after)
-    elif error.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return problem(error.status, error.detail, errors=error.errors, headers=headers)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -57,5 +46,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = Api(app, docs_prefix="/docs/users")
     api.register_blueprint(users.blp)
     api.register_blueprint(auth.blp)
-    app.register_error_handler(UserServiceError, _handle_domain_error)
     return finish_app(app)

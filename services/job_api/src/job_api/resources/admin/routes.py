@@ -10,10 +10,10 @@ import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
-from flask_smorest import abort
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import current_principal
+from conveyor_shared.errors import Forbidden
 from conveyor_shared.fair import Dispatcher
 from conveyor_shared.jobs.models import utcnow
 from conveyor_shared.redis_client import get_redis
@@ -34,7 +34,7 @@ def admin_only(
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if not current_principal().is_admin:
-                abort(403, message="Only admins may do this.")
+                raise Forbidden("Only admins may do this.")
             return view(*args, **kwargs)
 
         guarded = blp.alt_response(403, description="Not an admin")(checked)

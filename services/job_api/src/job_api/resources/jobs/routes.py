@@ -15,6 +15,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import current_principal
+from conveyor_shared.errors import Conflict, NotFound
 from conveyor_shared.jobs import events, store
 from conveyor_shared.jobs.keys import CANCEL_KEY
 from conveyor_shared.jobs.models import Job
@@ -23,7 +24,6 @@ from conveyor_shared.redis_client import get_redis
 
 from ... import caching, idempotency, submission
 from ...access import forget_run, get_job, with_positions
-from ...exceptions import Conflict, NotFound
 from ...extensions import db
 from . import reads
 from .rendering import SCHEMA

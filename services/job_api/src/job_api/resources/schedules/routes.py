@@ -11,13 +11,13 @@ from sqlalchemy import delete, select
 
 from conveyor_shared.api import Blueprint, order_by, paginate
 from conveyor_shared.auth import Principal, current_principal
+from conveyor_shared.errors import NotFound
 from conveyor_shared.jobs.models import utcnow
 from conveyor_shared.schedules.firing import build_job, job_input
 from conveyor_shared.schedules.models import Schedule
 
 from ... import group_commit, submission
 from ...access import release_database
-from ...exceptions import NotFound
 from ...extensions import db
 from ..jobs.rendering import SCHEMA as JOB_SCHEMA
 from . import writes

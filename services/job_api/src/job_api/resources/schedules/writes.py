@@ -11,12 +11,12 @@ from flask_jwt_extended import get_jwt
 from sqlalchemy import func, select
 
 from conveyor_shared.auth import Principal, current_principal
+from conveyor_shared.errors import Conflict, NotFound, Unprocessable
 from conveyor_shared.jobs.models import utcnow
 from conveyor_shared.schedules.firing import cadence_of
 from conveyor_shared.schedules.models import Schedule, ScheduleInput
 
 from ...access import is_job_id
-from ...exceptions import Conflict, NotFound, Unprocessable
 from ...extensions import db
 from ...payloads import Loaded
 from ...submission import check_caller

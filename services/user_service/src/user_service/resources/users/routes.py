@@ -10,10 +10,10 @@ from flask_jwt_extended import get_jwt, jwt_required
 
 from conveyor_shared.api import Blueprint
 from conveyor_shared.auth import Principal, current_principal
+from conveyor_shared.errors import NotFound
 from conveyor_shared.logs import user_id_var
 
 from ... import accounts, caching
-from ...exceptions import NotFound
 from ...models import MAX_ID
 from .schemas import SignupSchema, UserListArgs, UserPage, UserSchema, UserUpdateSchema
 
