@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import runpy
+
 import pytest
 
 from conveyor_shared.exceptions import ConfigurationError
+from job_api import gunicorn_conf
 from job_api.settings import JobApiSettings
 
 
@@ -26,3 +29,17 @@ def test_defaults_need_no_environment() -> None:
 def test_a_bad_setting_is_refused_at_start(name: str, raw: str) -> None:
     with pytest.raises(ConfigurationError, match=name):
         JobApiSettings.from_env({name: raw})
+
+
+@pytest.mark.parametrize(("name", "raw"), [("WEB_CONCURRENCY", "many"), ("GUNICORN_TIMEOUT", "-1")])
+def test_a_bad_server_setting_stops_gunicorn_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, raw: str
+) -> None:
+    monkeypatch.setenv(name, raw)
+    with pytest.raises(ConfigurationError, match=name):
+        runpy.run_path(gunicorn_conf.__file__)
+
+
+def test_a_blank_server_setting_takes_its_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEB_CONCURRENCY", "")
+    assert runpy.run_path(gunicorn_conf.__file__)["workers"] == 2

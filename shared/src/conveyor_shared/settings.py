@@ -76,20 +76,27 @@ class _MappingEnv(environs.Env):
     ``_get_value`` is environs' one lookup (``Env`` reads ``os.environ`` there);
     ``shared/tests/test_settings.py`` checks that it is still the one."""
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    def __init__(self, environ: Mapping[str, str], blank_is_unset: bool) -> None:
         super().__init__(eager=False)
         self._mapping = environ
+        self._blank_is_unset = blank_is_unset
 
     def _get_value(self, env_key: str, default: Any) -> Any:
-        return self._mapping.get(env_key, default)
+        value = self._mapping.get(env_key, default)
+        return default if self._blank_is_unset and value == "" else value
 
 
 class Reader:
     """Typed reads of environment variables; :meth:`check` raises for every bad one at once."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, *, blank_is_unset: bool = False
+    ) -> None:
+        """``blank_is_unset``: a variable set to "" takes its default (gunicorn's settings,
+        which compose files may set blank); otherwise blank is a value, refused where a
+        number is expected."""
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self._env = _MappingEnv(self.environ)
+        self._env = _MappingEnv(self.environ, blank_is_unset)
 
     def text(self, name: str, default: str) -> str:
         """A string; blank is a value."""
