@@ -53,10 +53,8 @@ typecheck: install ## mypy, one package at a time
 	@status=0; for dir in $(wildcard shared/*/src) $(addsuffix /src,$(SERVICES) $(CLIENTS)) infra/scripts infra/docker tests bench; do \
 		echo "mypy $$dir"; $(BIN)/mypy --config-file mypy.ini $$dir || status=1; done; exit $$status
 
-migrate: install ## Apply user-service's (and job-api's) migrations to the local databases
-	@set -e; for pkg in user_service job_api; do \
-		if $(BIN)/python -c "import $$pkg" 2>/dev/null; then \
-			echo "$$pkg: db upgrade"; $(BIN)/flask --app $$pkg db upgrade; fi; done
+migrate: install ## Apply the migrations of every installed package that ships them (local databases)
+	$(BIN)/python -m conveyor_core.migrate
 
 admin: install ## Make an admin: make admin USERNAME=… EMAIL=… PASSWORD=…
 	@$(BIN)/python infra/scripts/admin.py "$(USERNAME)" "$(EMAIL)" "$(PASSWORD)"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Wait for PostgreSQL and Redis, then apply one service's migrations: prestart APP
+# Wait for PostgreSQL and Redis, then apply one package's migrations: prestart PACKAGE
+# (conveyor_core.migrate: Flask-Migrate for a service with an app, Alembic otherwise)
 set -eu
 python /app/infra/docker/wait_for.py
-exec flask --app "$1" db upgrade
+exec python -m conveyor_core.migrate "$1"

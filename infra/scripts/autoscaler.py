@@ -27,6 +27,7 @@ from stack import parse_autoscale
 from supervisor import childutils
 
 from conveyor_core import logs
+from conveyor_core.settings import checked
 
 SUSTAIN = 2.0
 """Seconds the backlog must stay high before one more worker starts."""
@@ -50,9 +51,17 @@ class Limits:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Limits:
+        """Read the limits; a bad value stops the autoscaler, naming the variable."""
         low, high = parse_autoscale(env["WORKER_AUTOSCALE"])
-        return cls(low, high, float(env.get("WORKER_SCALE_UP_BACKLOG", 5)),
-                   float(env.get("WORKER_IDLE_SECONDS", 30)))  # fmt: skip
+        return checked(
+            lambda read: cls(
+                low,
+                high,
+                read.number("WORKER_SCALE_UP_BACKLOG", 5.0, positive=True),
+                read.number("WORKER_IDLE_SECONDS", 30.0, positive=True),
+            ),
+            env,
+        )
 
 
 def queued(metrics_url: str) -> int | None:
@@ -126,7 +135,8 @@ def main() -> None:
     limits = Limits.from_env(env)
     # Loopback locally; a container sets 0.0.0.0 so Prometheus can scrape it from outside.
     address = env.get("AUTOSCALER_METRICS_ADDR", "127.0.0.1")
-    start_http_server(int(env.get("AUTOSCALER_METRICS_PORT", 8005)), addr=address)
+    port = checked(lambda read: read.integer("AUTOSCALER_METRICS_PORT", 8005, minimum=0), env)
+    start_http_server(port, addr=address)
     scaler = Scaler(limits, childutils.getRPCInterface(env))
     metrics_url = f"{env['JOB_API_URL']}/metrics"
     logger.info("autoscaling workers", extra={"min": limits.low, "max": limits.high})

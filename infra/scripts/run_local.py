@@ -26,7 +26,7 @@ import nginx_conf
 import redis
 import supervisor_conf
 from dotenv import dotenv_values
-from stack import BIN, ROOT, Stack, has_app, migrations_dir
+from stack import BIN, ROOT, Stack
 from supervisor.xmlrpc import SupervisorTransport
 
 from conveyor_core.jobs import settings as job_settings
@@ -37,9 +37,6 @@ START_TIMEOUT = 30.0
 
 STOP_TIMEOUT = 60.0
 """Seconds to wait for supervisord to stop every program (workers finish their job)."""
-
-MIGRATED = ("user_service", "job_api")
-"""Packages whose Flask-Migrate migrations run before the stack starts."""
 
 
 def log(message: str) -> None:
@@ -95,18 +92,11 @@ def wait_until(check: Callable[[], Any], what: str, process: subprocess.Popen[by
     raise SystemExit(f"{what} within {START_TIMEOUT:.0f}s")
 
 
-def migrate(env: dict[str, str], packages: tuple[str, ...] = MIGRATED) -> None:
-    """Apply the migrations of each of ``packages`` that is present."""
-    for package in packages:
-        if not has_app(package):
-            continue
-        if migrations_dir(package) is None:
-            log(f"{package}: no migrations directory, skipping db upgrade")
-            continue
-        log(f"{package}: db upgrade")
-        subprocess.run(
-            [str(BIN / "flask"), "--app", package, "db", "upgrade"], env=env, check=True, cwd=ROOT
-        )
+def migrate(env: dict[str, str], packages: tuple[str, ...] = ()) -> None:
+    """Apply the migrations of ``packages`` (default: every installed package that ships
+    them, found by ``conveyor_core.migrate``) to the local databases."""
+    command = [str(BIN / "python"), "-m", "conveyor_core.migrate", *packages]
+    subprocess.run(command, env=env, check=True, cwd=ROOT)
 
 
 def url_map(stack: Stack) -> str:

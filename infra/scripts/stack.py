@@ -78,12 +78,6 @@ def has_app(package: str) -> bool:
     return init is not None and "create_app" in init.read_text()
 
 
-def migrations_dir(package: str) -> Path | None:
-    """Return the Flask-Migrate directory shipped inside ``package``, if any."""
-    found = package_file(package, "migrations")
-    return found if found and found.is_dir() else None
-
-
 def parse_autoscale(setting: str) -> tuple[int, int]:
     """``WORKER_AUTOSCALE``'s ``"MIN,MAX"`` → ``(MIN, MAX)``; refused unless 1 <= MIN <= MAX."""
     try:

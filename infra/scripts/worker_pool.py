@@ -29,6 +29,8 @@ from supervisor_conf import (
     restart_limit_lines,
 )
 
+from conveyor_core.jobs import settings as job_settings
+
 SCRIPTS = Path(__file__).resolve().parent
 RUN_DIR = Path(tempfile.gettempdir()) / "conveyor-worker-pool"
 """Where the configuration, socket and pid file go (the image's /data may be a volume)."""
@@ -69,7 +71,7 @@ def command(env: Mapping[str, str], run_dir: Path = RUN_DIR) -> list[str]:
     setting = env.get("WORKER_AUTOSCALE", "").strip()
     if not setting:
         return [sys.executable, "-m", "worker"]
-    grace = float(env.get("JOB_SHUTDOWN_GRACE", 25))  # the worker's own default
+    grace = job_settings.load(env)["JOB_SHUTDOWN_GRACE"]  # as the worker reads it
     run_dir.mkdir(parents=True, exist_ok=True)
     config = run_dir / "supervisord.conf"
     config.write_text(render(setting, grace, run_dir))
@@ -78,7 +80,7 @@ def command(env: Mapping[str, str], run_dir: Path = RUN_DIR) -> list[str]:
 
 def main() -> None:
     if sys.argv[1:] == ["--print"]:
-        grace = float(os.environ.get("JOB_SHUTDOWN_GRACE", 25))
+        grace = job_settings.load()["JOB_SHUTDOWN_GRACE"]
         print(render(os.environ["WORKER_AUTOSCALE"], grace), end="")
         return
     argv = command(os.environ)

@@ -14,6 +14,7 @@ import pytest
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core import migrate
 from conveyor_core.jobs import dispatch, store
 from conveyor_testing import free_port
 from conveyor_testing.workers import WorkerFleet
@@ -61,6 +62,7 @@ def notifier(
     settings: dict[str, str], mail_dir: Path, tmp_path: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     """An SMTP sink in this process and one notifier process sending to it."""
+    migrate.upgrade("email_notifier", {**os.environ, **settings})
     sink = serve(MailDir(mail_dir), "127.0.0.1", int(settings["SMTP_PORT"]))
     with (tmp_path / "notifier.log").open("wb") as log:
         process = subprocess.Popen(

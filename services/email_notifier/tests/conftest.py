@@ -17,8 +17,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete
 
+from conveyor_core import migrate
 from conveyor_testing import DEADLINE, free_port
-from email_notifier import config, runtime
+from email_notifier import runtime, settings
 from email_notifier.ledger import Ledger, sent_mail
 from email_notifier.sink import MailDir, serve
 
@@ -79,11 +80,17 @@ def environ(
     }
 
 
+MIGRATED: set[str] = set()
+"""Databases this session has migrated (each lives for the whole session)."""
+
+
 @pytest.fixture
 def ledger(database_url: str) -> Iterator[Ledger]:
     """The ledger, emptied for this test (the database lives for the whole session)."""
+    if database_url not in MIGRATED:
+        migrate.upgrade("email_notifier", {"DATABASE_URL": database_url})
+        MIGRATED.add(database_url)
     book = Ledger.from_url(database_url)
-    book.create_schema()
     with book.engine.begin() as connection:
         connection.execute(delete(sent_mail))
     yield book
@@ -93,15 +100,16 @@ def ledger(database_url: str) -> Iterator[Ledger]:
 @pytest.fixture
 def notifier(environ: dict[str, str], ledger: Ledger) -> Iterator[runtime.Notifier]:
     """The notifier configured in this process, for in-process workers."""
-    yield runtime.configure(config.load(environ))
+    yield runtime.configure(settings.load(environ))
     runtime.close()
 
 
 @pytest.fixture
 def start_notifier(
-    environ: dict[str, str], tmp_path: Path
+    environ: dict[str, str], tmp_path: Path, ledger: Ledger
 ) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
-    """Start ``python -m email_notifier`` in its own process group (killed as a group)."""
+    """Start ``python -m email_notifier`` in its own process group (killed as a group), on
+    the migrated ledger."""
     processes: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:

@@ -19,7 +19,7 @@ from rq import Queue, Worker
 from conveyor_core import notifications
 from conveyor_core.exceptions import ConfigurationError
 from conveyor_testing import DEADLINE, wait_for
-from email_notifier import config, liveness
+from email_notifier import liveness, settings
 from email_notifier.ledger import Ledger
 from email_notifier.sink import MailDir
 
@@ -101,4 +101,4 @@ def test_a_live_notifiers_delivery_is_never_taken_from_it(
 @pytest.mark.parametrize("raw", ["abc", "0", "-2", "nan", "inf"])
 def test_a_bad_liveness_setting_is_refused_at_start(name: str, raw: str) -> None:
     with pytest.raises(ConfigurationError, match=name):
-        config.load({name: raw})
+        settings.load({name: raw})

@@ -18,7 +18,8 @@ from conveyor_core.jobs import dispatch, store
 from conveyor_core.jobs.models import Job, utcnow
 from conveyor_core.jobs.reconcile import Report, reconcile
 from conveyor_testing.workers import FAST_SETTINGS, WorkerFleet
-from worker import config, runtime
+from worker import runtime
+from worker import settings as worker_settings
 from worker.process import ConveyorWorker
 
 pytest_plugins = ["conveyor_testing.job_records"]  # engine, sessions: the jobs table
@@ -95,7 +96,7 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, str
 def burst(settings: dict[str, str]) -> Iterator[Callable[[], None]]:
     """Run a burst worker in this process until the queues are empty."""
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)}
-    rt = runtime.configure(config.load({**FAST_SETTINGS, **settings}))
+    rt = runtime.configure(worker_settings.load({**FAST_SETTINGS, **settings}))
 
     def work() -> None:
         ConveyorWorker.create(rt).work(burst=True)

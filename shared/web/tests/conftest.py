@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from flask_smorest import abort
 
+from conveyor_core import settings
 from conveyor_web.api import Api, Blueprint
 from conveyor_web.app import finish_app, make_app
 from conveyor_web.auth import current_principal
@@ -22,7 +23,7 @@ class ThingSchema(ma.Schema):
 
 
 def build_app(config: dict[str, Any]) -> Flask:
-    app = make_app(__name__, "shared-test", config)
+    app = make_app(__name__, settings.load("shared-test"), config)
     api = Api(app, docs_prefix="/docs/test")
     blp = Blueprint("things", __name__, url_prefix="/api/things")
 

@@ -27,11 +27,14 @@ from sqlalchemy import (
     Table,
     create_engine,
     insert,
+    inspect,
     select,
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
+
+from conveyor_core.exceptions import ConfigurationError
 
 from .exceptions import DeliveryInProgress
 
@@ -45,6 +48,10 @@ SENT = "sent"
 """The SMTP server accepted the message; the key is never sent again."""
 
 metadata = MetaData()
+
+VERSION_TABLE = "alembic_version_notifier"
+"""Where Alembic records the ledger's revision (its own table: the ledger may share a
+database with another package's migrations)."""
 
 sent_mail = Table(
     "sent_mail",
@@ -96,15 +103,13 @@ class Ledger:
             Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
         return cls(create_engine(url, pool_pre_ping=True))
 
-    def create_schema(self) -> None:
-        """Create the table if missing; a second notifier starting at once may race us."""
-        for _ in range(3):
-            try:
-                metadata.create_all(self.engine)
-                return
-            except (IntegrityError, OperationalError, ProgrammingError):
-                continue
-        metadata.create_all(self.engine)
+    def check_schema(self) -> None:
+        """Fail at start, not on the first delivery, when the table was never migrated."""
+        if not inspect(self.engine).has_table(sent_mail.name):
+            raise ConfigurationError(
+                "the sent-mail ledger has no table: run "
+                "`python -m conveyor_core.migrate email_notifier` (make migrate)"
+            )
 
     def get(self, key: str) -> Row | None:
         """Return the ledger row of ``key``, if any."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import config as settings
+from . import settings
 from .ledger import Ledger
 from .message import Renderer
 from .smtp import SmtpSettings
@@ -31,11 +31,12 @@ _current: Notifier | None = None
 
 
 def configure(config: dict[str, Any]) -> Notifier:
-    """Build the notifier from ``config`` (creating the ledger table) and make it current."""
+    """Build the notifier from ``config`` and make it current; the ledger's table must exist
+    (its migrations: ``python -m conveyor_core.migrate email_notifier``)."""
     global _current
     close()
     ledger = Ledger.from_url(config["SQLALCHEMY_DATABASE_URI"])
-    ledger.create_schema()
+    ledger.check_schema()
     _current = Notifier(
         config, ledger, Renderer(app_url=config["PUBLIC_URL"]), SmtpSettings.from_config(config)
     )

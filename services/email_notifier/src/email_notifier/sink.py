@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 
 from conveyor_core import logs
 
-from . import config as settings
+from . import settings
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,7 @@ from conveyor_core.notifications import QUEUE
 from conveyor_core.redis_connection import connect
 from conveyor_core.rq_worker import PromptSimpleWorker
 
-from . import config as settings
-from . import liveness, runtime
+from . import liveness, runtime, settings
 
 log = logging.getLogger(__name__)
 

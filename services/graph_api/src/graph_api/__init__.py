@@ -13,14 +13,10 @@ from . import settings
 from .schema import build_schema
 from .view import GraphView
 
-SERVICE = "graph-api"
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the graph API app; ``config`` overrides settings from the environment."""
-    app = make_app(__name__, SERVICE, config)
-    for name, value in settings.load().items():
-        app.config.setdefault(name, value)
+    app = make_app(__name__, settings.GraphSettings.from_env().flask_config(), config)
     schema = build_schema(app.config)
     ide = "graphiql" if app.config["GRAPHQL_INTROSPECTION"] else None
     view = GraphView.as_view("graphql", schema=schema, graphql_ide=ide, allow_queries_via_get=False)

@@ -2,48 +2,31 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 
 from conveyor_core.jobs import settings as job_settings
 from conveyor_core.jobs.db import configure_sqlite, engine_options
 from conveyor_web.api import Api
 from conveyor_web.app import finish_app, make_app
-from conveyor_web.errors import problem
 
-from . import access, caching, cli, group_commit, metrics, submission
-from .exceptions import JobApiError
+from . import access, caching, cli, group_commit, metrics, settings, submission
 from .extensions import db, migrate
 from .resources import admin, events, jobs, queue, schedules
-
-SERVICE = "job-api"
 
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 """Largest request body: a few 5 MB images, or a 1,000-job batch with room to spare."""
 
-SCHEDULES_PER_USER = 100
-"""Most schedules one user may have (``SCHEDULES_PER_USER``)."""
-
-
-def _handle_domain_error(error: JobApiError) -> Response:
-    return problem(error.status, error.detail, errors=error.errors)
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the job-api app; ``config`` overrides settings from the environment."""
-    app = make_app(__name__, SERVICE, config, database="jobs")
-    for name, value in job_settings.load().items():
-        app.config.setdefault(name, value)
+    app = make_app(__name__, settings.JobApiSettings.from_env().flask_config(), config)
     app.config.setdefault("JOB_DEFAULT_TIMEOUT", job_settings.DEFAULT_TIMEOUT_SECONDS)
     # Flask's own defaults hold MAX_CONTENT_LENGTH = None, so setdefault would never apply.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
-    app.config.setdefault(
-        "SCHEDULES_PER_USER", int(os.environ.get("SCHEDULES_PER_USER", SCHEDULES_PER_USER))
-    )
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
@@ -63,5 +46,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(events.blp)
     api.register_blueprint(schedules.blp)
     api.register_blueprint(admin.blp)
-    app.register_error_handler(JobApiError, _handle_domain_error)
     return finish_app(app)

@@ -15,9 +15,9 @@ from werkzeug.routing import BaseConverter
 from conveyor_core.jobs import dispatch
 from conveyor_core.jobs.models import Job
 from conveyor_web.auth import Principal, current_principal
+from conveyor_web.errors import NotFound
 from conveyor_web.redis_client import get_redis
 
-from .exceptions import NotFound
 from .extensions import db
 
 _JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -11,7 +11,6 @@ cannot know that user's version before reading the row.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask, current_app
@@ -34,13 +33,9 @@ ENABLED = "job_api_cache"
 """Key in ``app.extensions``: whether cached reads are on (``CACHE_TYPE`` not NullCache)."""
 
 
-def _flag(text: str) -> bool:
-    return text.strip().lower() not in {"0", "false", "no", "off"}
-
-
 def init_app(app: Flask) -> None:
     """Cache in the service's Redis under its own prefix; ``JOB_CACHE_ENABLED=0`` turns it off."""
-    app.config.setdefault("JOB_CACHE_ENABLED", _flag(os.environ.get("JOB_CACHE_ENABLED", "1")))
+    app.config.setdefault("JOB_CACHE_ENABLED", True)
     app.config.setdefault(
         "CACHE_TYPE", "RedisCache" if app.config["JOB_CACHE_ENABLED"] else "NullCache"
     )

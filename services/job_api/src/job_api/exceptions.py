@@ -1,34 +1,15 @@
-"""Errors job-api raises; each carries the HTTP status and detail it answers with."""
+"""Errors only job-api raises, in the web kit's hierarchy (``conveyor_web.errors``:
+``NotFound``, ``Conflict``, ``Forbidden``, ``Unprocessable``, ...), whose one handler answers
+each with a problem document."""
 
 from __future__ import annotations
 
-from typing import Any
+from conveyor_web.errors import Unauthorized, Unavailable
 
 
-class JobApiError(Exception):
-    """Root of job-api's errors."""
-
-    status = 400
-
-    def __init__(self, detail: str, errors: Any = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
+class InvalidStreamToken(Unauthorized):
+    """A ``?token=`` for ``/api/events`` that is unknown, used, expired or revoked."""
 
 
-class NotFound(JobApiError):
-    """The job does not exist, or belongs to someone else (never told apart)."""
-
-    status = 404
-
-
-class Conflict(JobApiError):
-    """The job is in a state that does not allow the request."""
-
-    status = 409
-
-
-class Unprocessable(JobApiError):
-    """The request is well formed but cannot be honoured (field errors in ``errors``)."""
-
-    status = 422
+class TooManyStreams(Unavailable):
+    """This process already holds as many event streams as it may (``EVENTS_MAX_STREAMS``)."""

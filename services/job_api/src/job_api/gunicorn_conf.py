@@ -13,38 +13,37 @@ SQLite's write lock sleeps cooperatively (``conveyor_core.jobs.db.begin_immediat
 
 from __future__ import annotations
 
-import os
+from conveyor_core.settings import Reader
 
 # Limits and problem-document refusals every Conveyor server shares (gunicorn reads them here).
 from conveyor_web.gunicorn_conf import limit_request_line, on_starting
 
 __all__ = ["limit_request_line", "on_starting"]
 
+# Read when gunicorn loads this file, at its start; a bad value stops it, naming the variable.
+# A blank variable takes its default, as gunicorn's own environment reading does.
+_env = Reader(blank_is_unset=True)
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+bind = _env.text("GUNICORN_BIND", f"0.0.0.0:{_env.text('PORT', '8002')}")
+workers = _env.integer("WEB_CONCURRENCY", 2, minimum=1)
 
 
-bind = _env("GUNICORN_BIND", f"0.0.0.0:{_env('PORT', '8002')}")
-workers = int(_env("WEB_CONCURRENCY", "2"))
-
-
-worker_class = _env("GUNICORN_WORKER_CLASS", "gevent")
-threads = int(_env("GUNICORN_THREADS", "256"))  # if GUNICORN_WORKER_CLASS=gthread
+worker_class = _env.text("GUNICORN_WORKER_CLASS", "gevent")
+threads = _env.integer("GUNICORN_THREADS", 256, minimum=1)  # if GUNICORN_WORKER_CLASS=gthread
 
 # Open connections one worker serves at once: every open event stream holds one.
-worker_connections = int(_env("GUNICORN_WORKER_CONNECTIONS", "1000"))
+worker_connections = _env.integer("GUNICORN_WORKER_CONNECTIONS", 1000, minimum=1)
 
 # A gevent worker reports liveness from its own loop, so long streams do not trip this; a
 # worker stuck in blocking code for this long is restarted.
-timeout = int(_env("GUNICORN_TIMEOUT", "30"))
+timeout = _env.integer("GUNICORN_TIMEOUT", 30, minimum=0)
 
 # On shutdown, open streams get this long before they are cut; clients then reconnect (to
 # another worker) with Last-Event-ID and miss nothing.
-graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "10"))
+graceful_timeout = _env.integer("GUNICORN_GRACEFUL_TIMEOUT", 10, minimum=0)
 
 # Idle keep-alive between requests on one connection (behind nginx's upstream keepalive).
-keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
+keepalive = _env.integer("GUNICORN_KEEPALIVE", 5, minimum=0)
 
 # The app is loaded in each worker after gevent has patched the standard library.
 preload_app = False
@@ -54,4 +53,5 @@ control_socket_disable = True
 
 accesslog = None
 errorlog = "-"
-loglevel = _env("LOG_LEVEL", "info").lower()
+loglevel = _env.text("LOG_LEVEL", "info").lower()
+_env.check()

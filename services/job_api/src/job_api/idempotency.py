@@ -27,10 +27,10 @@ from sqlalchemy.exc import IntegrityError
 from conveyor_core.jobs import store
 from conveyor_core.jobs.keys import IDEMPOTENCY_LOCK_KEY
 from conveyor_core.jobs.models import utcnow
+from conveyor_web.errors import Conflict, Unprocessable
 from conveyor_web.redis_client import get_redis
 
 from . import group_commit, submission
-from .exceptions import Conflict, Unprocessable
 from .extensions import db
 from .models import IdempotencyKey
 from .submission import Created

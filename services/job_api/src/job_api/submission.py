@@ -25,10 +25,10 @@ from conveyor_core.jobs.models import Job, JobInput, utcnow
 from conveyor_core.jobs.settings import default_timeout
 from conveyor_core.jobs.status import QUEUED
 from conveyor_web.auth import Principal
+from conveyor_web.errors import Unprocessable
 from conveyor_web.redis_client import get_redis
 from conveyor_web.request_id import current as current_request_id
 
-from .exceptions import Unprocessable
 from .extensions import db
 from .payloads import Loaded
 

@@ -5,40 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conveyor_core.jobs.db import SERVER_OPTIONS
 from conveyor_web.api import Api
 from conveyor_web.app import finish_app, make_app
-from conveyor_web.errors import problem
 
 from . import caching, cli, passwords, revocations, settings, throttle
-from .exceptions import TooManyAttempts, UserServiceError
 from .extensions import db, migrate
 from .resources import auth, users
-
-SERVICE = "user-service"
 
 MAX_CONTENT_LENGTH = 1024 * 1024
 """Largest request body: a sign-up or profile change is a few hundred bytes; 1 MiB still
 lets a malformed body reach the checks that name what is wrong with it."""
 
 
-def _handle_domain_error(error: UserServiceError) -> Response:
-    headers = {}
-    if isinstance(error, TooManyAttempts):
-        headers["Retry-After"] = str(error.retry_after)
-    elif error.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return problem(error.status, error.detail, errors=error.errors, headers=headers)
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the user-service app; ``config`` overrides settings from the environment."""
-    app = make_app(__name__, SERVICE, config, database="users")
-    for name, value in settings.load().items():
-        app.config.setdefault(name, value)
+    app = make_app(__name__, settings.UserServiceSettings.from_env().flask_config(), config)
     # Flask's own defaults hold MAX_CONTENT_LENGTH = None, so setdefault would never apply.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
@@ -61,5 +46,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = Api(app, docs_prefix="/docs/users")
     api.register_blueprint(users.blp)
     api.register_blueprint(auth.blp)
-    app.register_error_handler(UserServiceError, _handle_domain_error)
     return finish_app(app)

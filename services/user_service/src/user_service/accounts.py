@@ -8,9 +8,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from conveyor_web.auth import Principal
+from conveyor_web.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 from . import caching, passwords, side_effects, throttle, tokens
-from .exceptions import Conflict, Forbidden, Invalid, InvalidCredentials, NotFound
+from .exceptions import InvalidCredentials
 from .extensions import db
 from .models import MAX_ID, User
 
@@ -96,7 +97,7 @@ def check_owner_or_admin(caller: Principal, user: User) -> None:
 def _check_current_password(user: User, current: str | None) -> None:
     """Owners re-prove who they are before setting a new password (admins need not)."""
     if current is None:
-        raise Invalid(
+        raise Unprocessable(
             "The current password is required to set a new one.",
             {"current_password": ["Required when changing the password."]},
         )
@@ -117,7 +118,7 @@ def update_user(caller: Principal, user: User, changes: dict[str, Any], sid: str
         )
     password = changes.get("password")
     if password is not None and password.lower() == changes.get("username", user.username):
-        raise Invalid(
+        raise Unprocessable(
             "The password may not equal the username.",
             {"password": ["The password may not equal the username."]},
         )

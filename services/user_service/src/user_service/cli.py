@@ -8,8 +8,9 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from conveyor_web.errors import Conflict
+
 from . import accounts, caching, tokens
-from .exceptions import Conflict
 from .extensions import db
 from .models import User
 from .resources.users.schemas import SignupSchema

@@ -8,7 +8,7 @@ import sys
 
 from conveyor_core import logs
 
-from . import config, runtime
+from . import runtime, settings
 from .process import ConveyorWorker
 
 
@@ -17,13 +17,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="worker name (default: host.pid.random)")
     parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     args = parser.parse_args(argv)
-    settings = config.load()
-    logs.configure(config.SERVICE, settings["LOG_LEVEL"], settings.get("LOG_DIR"))
-    rt = runtime.configure(settings)
+    config = settings.load()
+    logs.configure(settings.SERVICE, config["LOG_LEVEL"], config.get("LOG_DIR"))
+    rt = runtime.configure(config)
     worker = ConveyorWorker.create(rt, args.name)
     logging.getLogger(__name__).info("worker starting", extra={"worker": worker.name})
     try:
-        worker.work(burst=args.burst, with_scheduler=True, logging_level=settings["LOG_LEVEL"])
+        worker.work(burst=args.burst, with_scheduler=True, logging_level=config["LOG_LEVEL"])
     finally:
         runtime.reset()
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from conveyor_core import logs, settings
+from conveyor_core import logs
 from conveyor_web import (
     access_log,
     auth,
@@ -33,21 +33,20 @@ class JSONProvider(DefaultJSONProvider):
 
 
 def make_app(
-    import_name: str,
-    service: str,
-    config: Mapping[str, Any] | None,
-    database: str | None = None,
+    import_name: str, settings: Mapping[str, Any], config: Mapping[str, Any] | None
 ) -> Flask:
     """Create a Flask app with settings, logging (an access line per request), request ids,
     Redis, auth, errors and health.
 
-    ``config`` overrides what the environment says; tests pass their own mapping here.
+    ``settings`` is the service's settings object as a config mapping (its
+    ``flask_config()``, read from the environment at start); ``config`` overrides it: tests
+    pass their own mapping here.
     """
     app = Flask(import_name)
     app.json = JSONProvider(app)
-    app.config.update(settings.load(service, database=database))
+    app.config.update(settings)
     app.config.update(config or {})
-    logs.configure(service, app.config["LOG_LEVEL"], app.config.get("LOG_DIR"))
+    logs.configure(settings["SERVICE_NAME"], app.config["LOG_LEVEL"], app.config.get("LOG_DIR"))
     request_id.init_app(app)
     access_log.init_app(app)
     metrics.init_app(app)

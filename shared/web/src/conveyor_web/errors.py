@@ -1,4 +1,10 @@
-"""One error shape for every failure: RFC 9457 problem details."""
+"""One error shape for every failure: RFC 9457 problem details.
+
+A service answers an error one way: it raises a :class:`ServiceError` (the hierarchy below,
+extended in its own ``exceptions.py``), which :func:`handle_service_error` turns into a
+problem document. Framework errors (flask-smorest's argument checks, 404 routes, a lost
+database or Redis) are answered in the same shape by the other handlers here.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,83 @@ def problem(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+class ServiceError(Exception):
+    """Root of the errors a service raises on purpose; each carries the HTTP status and
+    detail it is answered with, and optional field errors (``{"field": ["message"]}``)."""
+
+    status = 400
+
+    def __init__(self, detail: str, errors: Any = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides the problem document."""
+        return {}
+
+
+class Unauthorized(ServiceError):
+    """The caller's credentials are missing, wrong or expired."""
+
+    status = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ServiceError):
+    """The caller may not do this."""
+
+    status = 403
+
+
+class NotFound(ServiceError):
+    """No such thing, or one the caller may not see (never told apart)."""
+
+    status = 404
+
+
+class Conflict(ServiceError):
+    """The request conflicts with the current state (a taken name, a finished job)."""
+
+    status = 409
+
+
+class Unprocessable(ServiceError):
+    """The request is well formed but cannot be honoured (field errors in ``errors``)."""
+
+    status = 422
+
+
+class RetryLater(ServiceError):
+    """Refused for now; the answer says in ``Retry-After`` when to try again."""
+
+    def __init__(self, detail: str, retry_after: int, errors: Any = None) -> None:
+        super().__init__(detail, errors)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class TooManyRequests(RetryLater):
+    """The caller has tried too often."""
+
+    status = 429
+
+
+class Unavailable(RetryLater):
+    """The service cannot take this now (nothing about the request was wrong)."""
+
+    status = 503
+
+
+def handle_service_error(error: ServiceError) -> Response:
+    """Answer a service's own error with its problem document."""
+    return problem(error.status, error.detail, errors=error.errors, headers=error.headers())
 
 
 def _field_errors(messages: Any) -> Any:
@@ -109,6 +192,7 @@ def handle_unexpected(error: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the problem-details handlers (after flask-smorest's, so these win)."""
+    app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(redis.ConnectionError, handle_redis_down)

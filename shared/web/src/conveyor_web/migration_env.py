@@ -1,5 +1,7 @@
-"""The Alembic environment every service's migrations run in (Flask-Migrate's, for
-Flask-SQLAlchemy 3): each ``migrations/env.py`` just calls :func:`run`."""
+"""The Alembic environment every service's migrations run in: Flask-Migrate's (Flask-SQLAlchemy
+3) for a service with an app, each ``migrations/env.py`` calling :func:`run`; the notifier,
+which has no app, calls :func:`run_without_app` with its tables. ``conveyor_core.migrate``
+applies them all."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from alembic import context
 from flask import current_app
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, create_engine, pool
 
 logger = logging.getLogger("alembic.env")
 
@@ -72,3 +74,32 @@ def run() -> None:
         _offline()
     else:
         _online()
+
+
+def run_without_app(metadata: MetaData, version_table: str) -> None:
+    """Run the migrations of ``metadata``'s tables at the URL the runner set
+    (``sqlalchemy.url``, from the package's settings: ``conveyor_core.migrate``).
+
+    ``version_table`` is the package's own, so its tables may share a database with another
+    package's migrations (the soak tests put the ledger beside the jobs)."""
+    config = context.config
+    if not logging.getLogger().handlers and config.config_file_name:
+        fileConfig(config.config_file_name, disable_existing_loggers=False)
+    url = config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(
+            url=url, target_metadata=metadata, literal_binds=True, version_table=version_table
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(str(url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection, target_metadata=metadata, version_table=version_table
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()

@@ -10,12 +10,12 @@ import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import jwt_required
-from flask_smorest import abort
 
 from conveyor_core.fair import Dispatcher
 from conveyor_core.jobs.models import utcnow
 from conveyor_web.api import Blueprint
 from conveyor_web.auth import current_principal
+from conveyor_web.errors import Forbidden
 from conveyor_web.redis_client import get_redis
 
 from ...extensions import db
@@ -34,7 +34,7 @@ def admin_only(
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if not current_principal().is_admin:
-                abort(403, message="Only admins may do this.")
+                raise Forbidden("Only admins may do this.")
             return view(*args, **kwargs)
 
         guarded = blp.alt_response(403, description="Not an admin")(checked)

@@ -7,15 +7,15 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
-from flask_smorest import abort
 
 from conveyor_core import streams
 from conveyor_web.api import Blueprint
 from conveyor_web.auth import is_revoked
-from conveyor_web.errors import problem
+from conveyor_web.errors import Unprocessable
 from conveyor_web.redis_client import get_redis
 from conveyor_web.revocation import RevocationsUnknown
 
+from ...exceptions import InvalidStreamToken, TooManyStreams
 from ...extensions import db
 from . import settings, snapshot, tokens
 from .gate import get_gate
@@ -36,16 +36,14 @@ STREAM_HEADERS = {
 """Headers of every event stream."""
 
 
-def _claims(token: str | None) -> dict[str, Any] | Response:
+def _claims(token: str | None) -> dict[str, Any]:
     """Return the caller's claims, from a stream token if one is given, else the bearer token."""
     if token is None:
         verify_jwt_in_request()  # answers 401 itself when the header is missing or bad
         return dict(get_jwt())
     claims = tokens.redeem(get_redis(), token)
     if claims is None or is_revoked(claims):
-        return problem(
-            401, "Invalid or expired stream token.", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise InvalidStreamToken("Invalid or expired stream token.")
     return claims
 
 
@@ -57,8 +55,8 @@ def _cursor(user_id: int, query_id: str | None) -> str:
         return latest
     wanted = streams.parse_id(raw.strip())
     if wanted is None:
-        abort(
-            422, message="The request is not valid.", errors={LAST_EVENT_ID: ["Not an event id."]}
+        raise Unprocessable(
+            "The request is not valid.", errors={LAST_EVENT_ID: ["Not an event id."]}
         )
     # An id beyond the newest (Redis was flushed, or a made-up id) would hold events back.
     return min(raw.strip(), latest, key=lambda value: streams.parse_id(value) or (0, 0))
@@ -86,8 +84,6 @@ class Events(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """Stream the caller's own job events, admins included (SSE; bearer or ?token= auth)"""
         claims = _claims(args.get("token"))
-        if isinstance(claims, Response):
-            return claims
         # Only ever the caller's own stream, whatever the role: SPEC 4 says "to the signed-in
         # user only"; admins watch everyone through /api/queue and rq-dashboard instead.
         user_id = int(claims["sub"])
@@ -97,8 +93,7 @@ class Events(MethodView):
         engine = db.engine
         gate = get_gate()
         if not gate.enter():
-            return problem(503, "Too many open event streams; try again shortly.",
-                           headers={"Retry-After": "5"})  # fmt: skip
+            raise TooManyStreams("Too many open event streams; try again shortly.", retry_after=5)
         stream = EventStream(
             connection=gate.connection,
             user_id=user_id,

@@ -1,16 +1,14 @@
-"""Settings of ``/api/events``, read from the environment when its blueprint is registered."""
+"""Settings of ``/api/events``, read with job-api's settings (``job_api.settings``)."""
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 
-from conveyor_core.exceptions import ConfigurationError
+from conveyor_core.settings import Reader
 
 from . import gate
 
@@ -58,25 +56,20 @@ class StreamSettings:
         )
 
 
+def read(env: Reader) -> dict[str, float]:
+    """Read every setting (a positive number) from ``env``, with defaults."""
+    return {name: env.number(name, default, positive=True) for name, default in DEFAULTS.items()}
+
+
 def load(environ: Mapping[str, str] | None = None) -> dict[str, float]:
     """Return the settings from environment variables, with defaults; reject bad values."""
-    env = os.environ if environ is None else environ
-    settings: dict[str, float] = {}
-    for name, default in DEFAULTS.items():
-        raw = env.get(name)
-        try:
-            value = float(raw) if raw is not None else default
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
-        if not (math.isfinite(value) and value > 0):
-            raise ConfigurationError(f"{name} must be a positive number, not {raw!r}")
-        settings[name] = value
+    env = Reader(environ)
+    settings = read(env)
+    env.check()
     return settings
 
 
 def init_app(app: Flask) -> None:
-    """Fill in the settings the app's config does not already have."""
-    for name, value in load().items():
-        app.config.setdefault(name, value)
+    """Check the settings job-api's settings object put in the app's config."""
     StreamSettings.of(app.config)  # fail at start-up, not on the first stream
     gate.init_app(app)

@@ -19,11 +19,11 @@ from conveyor_core.jobs.models import Job
 from conveyor_core.jobs.status import STATUSES
 from conveyor_web.api import Blueprint
 from conveyor_web.auth import current_principal
+from conveyor_web.errors import Conflict, NotFound
 from conveyor_web.redis_client import get_redis
 
 from ... import caching, idempotency, submission
 from ...access import forget_run, get_job, with_positions
-from ...exceptions import Conflict, NotFound
 from ...extensions import db
 from . import reads
 from .rendering import SCHEMA

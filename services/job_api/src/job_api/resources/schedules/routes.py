@@ -14,10 +14,10 @@ from conveyor_core.schedules.firing import build_job, job_input
 from conveyor_core.schedules.models import Schedule
 from conveyor_web.api import Blueprint, order_by, paginate
 from conveyor_web.auth import Principal, current_principal
+from conveyor_web.errors import NotFound
 
 from ... import group_commit, submission
 from ...access import end_transaction
-from ...exceptions import NotFound
 from ...extensions import db
 from ..jobs.rendering import SCHEMA as JOB_SCHEMA
 from . import writes

@@ -14,9 +14,9 @@ from conveyor_core.jobs.models import utcnow
 from conveyor_core.schedules.firing import cadence_of
 from conveyor_core.schedules.models import Schedule, ScheduleInput
 from conveyor_web.auth import Principal, current_principal
+from conveyor_web.errors import Conflict, NotFound, Unprocessable
 
 from ...access import is_job_id
-from ...exceptions import Conflict, NotFound, Unprocessable
 from ...extensions import db
 from ...payloads import Loaded
 from ...submission import check_caller

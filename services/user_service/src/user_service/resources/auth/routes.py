@@ -11,9 +11,10 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt, jwt_required, verify_jwt_in_request
 
 from conveyor_web.api import Blueprint
+from conveyor_web.errors import NotFound
 
 from ... import accounts, tokens
-from ...exceptions import InvalidCredentials, NotFound
+from ...exceptions import InvalidCredentials
 from .schemas import LoginSchema, TokenPairSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Tokens.")

@@ -11,9 +11,9 @@ from flask_jwt_extended import get_jwt, jwt_required
 from conveyor_core.logs import user_id_var
 from conveyor_web.api import Blueprint
 from conveyor_web.auth import Principal, current_principal
+from conveyor_web.errors import NotFound
 
 from ... import accounts, caching
-from ...exceptions import NotFound
 from ...models import MAX_ID
 from .schemas import SignupSchema, UserListArgs, UserPage, UserSchema, UserUpdateSchema
 
