@@ -15,13 +15,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import (
-    Column,
     DateTime,
     Engine,
     Integer,
-    MetaData,
     Row,
     String,
     Table,
@@ -33,7 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from conveyor_core import sql
 from conveyor_core.exceptions import ConfigurationError
 
 from .exceptions import DeliveryInProgress
@@ -47,26 +48,37 @@ SENDING = "sending"
 SENT = "sent"
 """The SMTP server accepted the message; the key is never sent again."""
 
-metadata = MetaData()
-
 VERSION_TABLE = "alembic_version_notifier"
 """Where Alembic records the ledger's revision (its own table: the ledger may share a
 database with another package's migrations)."""
 
-sent_mail = Table(
-    "sent_mail",
-    metadata,
-    Column("key", String(255), primary_key=True),
-    Column("recipient", String(320), nullable=False),
-    Column("template", String(64), nullable=False),
-    Column("message_id", String(255), nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("owner", String(32), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("lease_until", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
-)
+
+class Base(DeclarativeBase):
+    """Declarative base of the ledger's database (the shared naming convention)."""
+
+    metadata = sql.metadata()
+
+
+class SentMail(Base):
+    """One email key's delivery: who holds it, how far it got, when it was sent."""
+
+    __tablename__ = "sent_mail"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    template: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer)
+    lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+metadata = Base.metadata
+sent_mail = cast(Table, SentMail.__table__)
+"""The table itself: the ledger's claims and updates are conditional Core statements."""
 
 
 def _now() -> datetime:
