@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from graphql import GraphQLError
+
+from .exceptions import ApiError
 
 CODES = {
     400: "BAD_USER_INPUT",
@@ -30,24 +31,6 @@ CODES = {
 
 FORWARDED = ("Authorization", "X-Request-ID", "Idempotency-Key", "X-Forwarded-For")
 """Request headers the graph hands on to REST, so REST sees the caller as they are."""
-
-
-def camel(name: str) -> str:
-    """``current_password`` -> ``currentPassword`` (the names the graph's inputs use)."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-class ApiError(GraphQLError):
-    """A REST answer that is an error, carried into ``errors[]`` with its code."""
-
-    def __init__(self, message: str, code: str, errors: Any = None) -> None:
-        extensions: dict[str, Any] = {"code": code}
-        if isinstance(errors, dict):
-            extensions["errors"] = {camel(str(key)): value for key, value in errors.items()}
-        elif errors:
-            extensions["errors"] = {"_schema": errors}
-        super().__init__(message, extensions=extensions)
 
 
 def not_found(what: str) -> ApiError:
