@@ -57,7 +57,9 @@ class JobSource:
         found: Found | None = None
         if self.held is not None:
             held, self.held = self.held, None
-            found = held if held.queue_name != CONTROL_QUEUE else self._fetch(held.job_id)
+            if held.queue_name != CONTROL_QUEUE:
+                return held
+            found = self._fetch(held.job_id) or self._take()  # its RQ hash may be gone
         elif self._empty:
             if block is None:
                 return None
