@@ -11,16 +11,20 @@ import pytest
 import redis
 from rq.command import send_stop_job_command
 from rq.job import Job as RQJob
+from rq.suspension import resume, suspend
 from sqlalchemy.orm import Session, sessionmaker
 
+from conveyor_core.fair import Dispatcher
+from conveyor_core.fair import queue_name
 from conveyor_core.jobs import store
 from conveyor_core.jobs.keys import CANCEL_KEY
 from conveyor_core.jobs.models import Job
-from conveyor_testing import wait_for
 from conveyor_testing.workers import WorkerFleet
+from conveyor_testing.workers import wait_for
 from worker import runtime
 from worker.exceptions import JobTimedOut
 from worker.monitor import Monitor
+from worker.process import ConveyorWorker
 
 FINISHED = ("completed", "failed", "canceled")
 
@@ -126,6 +130,40 @@ def test_sigterm_hands_back_a_job_that_outlives_the_grace(
     workers.start(1)
     done = wait_for(_in(row, job.id, *FINISHED), timeout=30, what="job to complete")
     assert (done.status, done.attempts) == ("completed", 1), workers.logs()
+
+
+def test_a_worker_that_stops_gives_back_the_job_it_picked_at_the_last_end(
+    submit: Callable[..., Job], row: Callable[[str], Job], burst: Callable[[], None],
+    connection: redis.Redis,
+) -> None:  # fmt: skip
+    first, second = submit(), submit()
+    ConveyorWorker.create(runtime.get()).work(burst=True, max_jobs=1)  # picks the second
+    assert (row(first.id).status, row(second.id).status) == ("completed", "queued")
+    assert connection.lrange(f"rq:queue:{queue_name(1, 'normal')}", 0, -1) == [
+        second.run_id.encode()
+    ]
+    assert Dispatcher(connection, {}).claimed() == []
+    burst()
+    assert (row(second.id).status, row(second.id).attempts) == ("completed", 1)
+
+
+def test_a_suspended_worker_gives_back_the_job_it_picked_at_the_last_end(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet,
+    connection: redis.Redis,
+) -> None:  # fmt: skip
+    workers.start(1)
+    first = submit({"duration_seconds": 1.5})  # outlasts the worker's 1 s between looks
+    wait_for(_in(row, first.id, "running"), what="the first job to run")
+    second = submit()
+    suspend(connection)
+    wait_for(_in(row, first.id, *FINISHED), what="the first job to end")
+    line = f"rq:queue:{queue_name(1, 'normal')}"
+    wait_for(lambda: connection.lrange(line, 0, -1) == [second.run_id.encode()],
+             what="the second job back in its line")  # fmt: skip
+    assert row(second.id).status == "queued"
+    resume(connection)
+    done = wait_for(_in(row, second.id, *FINISHED), what="the second job to run")
+    assert done.status == "completed", workers.logs()
 
 
 def test_deleted_users_jobs_are_canceled(

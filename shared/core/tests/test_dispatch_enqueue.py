@@ -46,6 +46,20 @@ def test_wake_tokens_are_bounded(connection: redis.Redis) -> None:
     assert connection.llen(WAKE_KEY) == 64
 
 
+def test_a_pick_that_finds_nothing_empties_the_wake_list(connection: redis.Redis) -> None:
+    # The tokens of runs already picked would each wake an idle worker for an empty pick
+    # (64 wake-ups per idle worker after a batch).
+    dispatch.enqueue(connection, _runs(1, 3))
+    assert len(_picked(connection)) == 3
+    assert connection.llen(WAKE_KEY) == 0
+
+
+def test_a_push_after_an_empty_pick_leaves_its_token(connection: redis.Redis) -> None:
+    assert _picked(connection) == []
+    dispatch.enqueue(connection, _runs(1, 1))
+    assert connection.llen(WAKE_KEY) == 1
+
+
 def test_pushed_runs_are_dispatched_in_order(connection: redis.Redis) -> None:
     dispatch.enqueue(connection, _runs(1, 5))
     assert _picked(connection) == [f"run-1-{n}" for n in range(5)]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 import redis
@@ -65,6 +65,9 @@ class Attempt:
     """Seconds in the handler, less progress bookkeeping: what the owner is charged."""
     retry_in: float | None = None
     """Seconds until the retry of a failed attempt, if it is retried."""
+    replies: list[Any] = field(default_factory=list)
+    """The replies of the end's round trip, in the order queued (empty if it failed):
+    where ``on_end`` finds the answers to what it queued."""
 
 
 EndHook = Callable[[Any, Attempt], None]
@@ -111,7 +114,7 @@ def attempt(
         pipe = rt.redis.pipeline(transaction=False)
         if on_end is not None:
             on_end(pipe, done)
-        _send(rt, pipe)
+        done.replies = _send(rt, pipe)
         return done
     context = JobContext(rt, job)
     ended: Job | None = None
@@ -240,7 +243,7 @@ def _end(rt: Runtime, ended: Job | None, done: Attempt, on_end: EndHook | None) 
         streams.publish_job(pipe, ended)
     if on_end is not None:
         on_end(pipe, done)
-    _send(rt, pipe)
+    done.replies = _send(rt, pipe)
 
 
 def _describe(error: BaseException) -> str:
@@ -289,14 +292,15 @@ def _announce_start(monitor: Monitor | None) -> None:
             logger.warning("could not announce the job's start", extra={"error": str(error)})
 
 
-def _send(rt: Runtime, pipe: Any) -> None:
+def _send(rt: Runtime, pipe: Any) -> list[Any]:
     """Send one edge's Redis writes in one round trip, best effort (the SQL row already
-    holds the truth)."""
+    holds the truth); return the replies (none if Redis could not be reached)."""
     try:
         replies = execute_pipeline(rt.redis, pipe, raise_on_error=False)
     except redis.RedisError as error:
         logger.warning("could not reach Redis at a job edge", extra={"error": str(error)})
-        return
+        return []
     for reply in replies:
         if isinstance(reply, Exception):
             logger.warning("a job edge's Redis command failed", extra={"error": str(reply)})
+    return replies

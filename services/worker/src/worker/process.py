@@ -24,7 +24,8 @@ Jobs come from :class:`JobSource`: the control queue, then the fair dispatcher, 
 from the per-user RQ queues. A control job goes through RQ's own machinery. A picked run is
 taken straight to :func:`execution.attempt`, without RQ's per-job bookkeeping (what RQ
 still records of it: :mod:`conveyor_core.rq_adapter`), and its worker time is charged to its
-owner in the run's last round trip, with the worker's finished/failed counts that ``rq info`` shows.
+owner in the run's last round trip, with the worker's finished/failed counts that ``rq info``
+shows and the pick of the worker's next job (see :mod:`source`): one round trip per job.
 RQ's worker state writes happen when they change something, not several times per job; the
 worker's heartbeat comes from the monitor thread, busy or idle (:mod:`presence`), and the
 monitor's lease is what proves a job alive.
@@ -49,6 +50,7 @@ from rq import Queue
 from rq.job import Job as RQJob
 from rq.scheduler import RQScheduler
 from rq.scheduler import run as run_scheduler
+from rq.suspension import is_suspended
 from rq.worker import WorkerStatus
 
 from conveyor_core import rq_adapter
@@ -191,6 +193,8 @@ class ConveyorWorker(PromptSimpleWorker):
         self.set_state(WorkerStatus.BUSY)
         dispatcher = self.source.dispatcher
 
+        next_pick: list[int] = []
+
         def on_end(pipe: Any, done: execution.Attempt) -> None:
             if done.status == QUEUED:  # handed back: the run never happened; no charge
                 dispatcher.release(pick.job_id, pipe)
@@ -202,6 +206,8 @@ class ConveyorWorker(PromptSimpleWorker):
             elif done.status not in (FAILED, SCHEDULED):
                 rq_adapter.discarded(pipe, pick.job_id)
             dispatcher.finish(pick.job_id, max(done.ran, MIN_CHARGE), pipe)
+            if self._goes_on(done):  # after the finish: the next pick sees this job's cost
+                next_pick.append(self.source.queue_take(pipe))
 
         def on_start(pipe: Any) -> None:
             rq_adapter.started(pipe, pick.job_id, self.name)
@@ -209,6 +215,8 @@ class ConveyorWorker(PromptSimpleWorker):
         done = execution.attempt(
             self.monitor.runtime, pick.job_id, on_start=on_start, on_end=on_end
         )
+        if next_pick and done.replies:
+            self.source.took(done.replies[next_pick[0]])
         if isinstance(done.error, execution.DATABASE_UNREACHABLE):
             # The run went back to its queue; wait before the next pick finds it again.
             self._database_pause = min(self._database_pause * 2, DATABASE_RETRY_MAX)
@@ -217,6 +225,13 @@ class ConveyorWorker(PromptSimpleWorker):
         self._database_pause = DATABASE_RETRY_FIRST / 2
         if done.status in (FAILED, SCHEDULED):
             rq_adapter.failed(self.connection, pick.queue_name, pick.job_id, repr(done.error))
+
+    def _goes_on(self, done: execution.Attempt) -> bool:
+        """Whether the worker will want another job after this one (so its end may pick it):
+        not when stopping, nor after a database error, which pauses the worker."""
+        if self._stop_requested or self.monitor.shutdown_at is not None:
+            return False
+        return not isinstance(done.error, execution.DATABASE_UNREACHABLE)
 
     def _count(self, pipe: Any, done: execution.Attempt) -> None:
         """Queue on ``pipe`` RQ's per-worker counts for a run that happened, as RQ bumps
@@ -240,7 +255,10 @@ class ConveyorWorker(PromptSimpleWorker):
         self.monitor.presence = presence
 
     def register_death(self) -> None:
-        """Stop beating, then leave RQ's registry (SIGTERM and SIGINT end here)."""
+        """Give back a job picked but not run, stop beating, then leave RQ's registry
+        (SIGTERM and SIGINT end here)."""
+        with _unless_redis_is_down(self, "giving back the held job"):  # the sweep requeues it
+            self.source.give_back()
         presence, self.monitor.presence = self.monitor.presence, None
         if presence is not None:
             presence.leave()
@@ -265,6 +283,9 @@ class ConveyorWorker(PromptSimpleWorker):
             return
         self._next_suspension_check = now + SUSPENSION_CHECK_INTERVAL
         with _unless_redis_is_down(self, "suspension check"):
+            if not is_suspended(self.connection, self):
+                return
+            self.source.give_back()  # a suspended worker holds no job back from others
             super().check_for_suspension(burst)
 
     def run_maintenance_tasks(self) -> None:

@@ -5,17 +5,28 @@ into their lines. Then :meth:`Dispatcher.pick` pops the next job by weighted fai
 one atomic Lua step shared by every worker on every machine; both in one round trip. With
 nothing to do, the worker blocks on the control queue and the dispatcher's wake list at
 once, so a push wakes it at once without polling.
+
+A worker ending a job picks its next one in the end's own round trip (:meth:`queue_take`,
+then :meth:`took`): the pick that follows a job's end is then never a round trip of its
+own. A held pick the worker will not run (it stops, or ``rq suspend`` holds it) goes back to
+the head of its line (:meth:`give_back`); one a SIGKILL loses is queued again by the
+reconciler's sweep, as a pick lost before its claim always was.
 """
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import redis
 from rq import Queue
 from rq.job import Job as RQJob
 
-from conveyor_core.fair import WAKE_KEY, Dispatcher, FairQueue, Pick
+from conveyor_core.fair import WAKE_KEY
+from conveyor_core.fair import Dispatcher
+from conveyor_core.fair import FairQueue
+from conveyor_core.fair import Pick
+from conveyor_core.fair import execute_pipeline
+from conveyor_core.fair import queue_activate
 from conveyor_core.jobs.keys import CONTROL_QUEUE
 
 IDLE_WAIT = 2
@@ -34,10 +45,25 @@ class JobSource:
         self.dispatcher = dispatcher
         self.worker_name = worker_name
         self.control = FairQueue(CONTROL_QUEUE, connection=connection)
+        self.held: Pick | None = None
+        """A pick made in a job's end round trip, not yet handed out."""
+        self._empty = False
+        """The pick of the end round trip found nothing: the next wait skips a pick."""
 
     def next(self, block: float | None) -> Found | None:
         """Return the next job, waiting up to ``block`` seconds (``None``: do not wait)."""
-        found = self._take()
+        found: Found | None = None
+        if self.held is not None:
+            held, self.held = self.held, None
+            if held.queue_name != CONTROL_QUEUE:
+                return held
+            found = self._fetch(held.job_id) or self._take()  # its RQ hash may be gone
+        elif self._empty:
+            if block is None:
+                return None
+            self._empty = False  # a push since the end's pick left a wake token: block on it
+        else:
+            found = self._take()
         if found is not None or block is None:
             return found
         woken = self.connection.blpop([self.control.key, WAKE_KEY], timeout=min(block, IDLE_WAIT))
@@ -60,3 +86,32 @@ class JobSource:
 
     def _fetch(self, job_id: str) -> tuple[RQJob, Queue] | None:
         return FairQueue._fetch_dequeued_job(self.connection, self.control.key, job_id)
+
+    def queue_take(self, pipeline: Any) -> int:
+        """Queue the next pick on ``pipeline`` (a job's end); return its place there, whose
+        reply goes to :meth:`took`."""
+        place = len(pipeline)
+        self.dispatcher.queue_pick(pipeline, self.worker_name, first=CONTROL_QUEUE)
+        return place
+
+    def took(self, reply: Any) -> None:
+        """Keep what a pick queued by :meth:`queue_take` answered (an error: nothing known)."""
+        if isinstance(reply, BaseException):
+            return
+        self.held = Dispatcher.picked(reply)
+        self._empty = self.held is None
+
+    def give_back(self) -> None:
+        """Put a held pick back at the head of its line, its claim dropped and its owner
+        active again (the estimate the pick charged stands, as for a run handed back)."""
+        held, self.held, self._empty = self.held, None, False
+        if held is None:
+            return
+        key = f"{Queue.redis_queue_namespace_prefix}{held.queue_name}"
+        with self.connection.pipeline(transaction=False) as pipe:
+            pipe.lpush(key, held.job_id)
+            if held.queue_name != CONTROL_QUEUE:
+                pipe.sadd(Queue.redis_queues_keys, key)
+                self.dispatcher.release(held.job_id, pipe)
+                queue_activate(pipe, held.user_id)
+            execute_pipeline(self.connection, pipe)

@@ -92,13 +92,25 @@ class Dispatcher:
         ``first`` names an RQ queue popped before any user's line, in the same round trip;
         a job from it comes back with no ``user_id`` and no charge. The pick restores this
         dispatcher's tier weights if Redis has none (it restarted without persistence)."""
-        args = [PREFIX, Queue.redis_queue_namespace_prefix, time.time(), DEFAULT_COST]
-        args += [worker_name, first, Queue.redis_queues_keys, *self._weight_args]
-        found = PICK(keys=[], args=args, client=self.connection)
-        if not found:
+        found = PICK(keys=[], args=self._pick_args(worker_name, first), client=self.connection)
+        return self.picked(found)
+
+    def queue_pick(self, pipeline: Any, worker_name: str = "", first: str = "") -> None:
+        """:meth:`pick` as a bare ``EVALSHA`` on ``pipeline`` (run it with
+        :func:`~conveyor_core.fair.execute_pipeline`); :meth:`picked` reads its reply."""
+        PICK.queue(pipeline, [], self._pick_args(worker_name, first))
+
+    @staticmethod
+    def picked(reply: Any) -> Pick | None:
+        """The :class:`Pick` a pick script answered, or ``None`` if nothing was queued."""
+        if not reply:
             return None
-        job_id, name, user_id, charged = (_text(v) for v in found)
+        job_id, name, user_id, charged = (_text(v) for v in reply)
         return Pick(job_id, name, user_id, float(charged))
+
+    def _pick_args(self, worker_name: str, first: str) -> list[Any]:
+        args = [PREFIX, Queue.redis_queue_namespace_prefix, time.time(), DEFAULT_COST]
+        return [*args, worker_name, first, Queue.redis_queues_keys, *self._weight_args]
 
     def finish(self, job_id: str, elapsed: float, pipeline: Any = None) -> bool:
         """Settle a picked job's charge with the worker time it really took.

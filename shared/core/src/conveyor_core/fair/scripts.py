@@ -44,7 +44,8 @@ def execute(connection: Any, pipeline: Pipeline, raise_on_error: bool = True) ->
 
     A script Redis had lost (a restart empties its script cache) did not run: it is loaded
     and run now, after the rest of the pipeline (every script queued this way is safe to run
-    late: it activates a user, records a tier or settles a finished job's charge). Any other
+    late: it activates a user, records a tier, settles a finished job's charge or picks a
+    worker's next job, whose reply is then this late run's). Any other
     error is raised as ``execute`` raises it, or with ``raise_on_error=False`` left in the
     replies."""
     sent = [args for args, _options in pipeline.command_stack]

@@ -5,7 +5,10 @@
 -- list): an RQ enqueue adds it back in the transaction that pushes its next job.
 -- ARGV: prefix, queue_key_prefix, now (seconds), default_cost, worker name, first queue
 --       ('' for none), RQ's set of queues[, tier, weight, tier, weight, ...]
--- Returns {job_id, queue_name, user_id, charged_cost} or nil when nothing is queued.
+-- Returns {job_id, queue_name, user_id, charged_cost} or nil when nothing is queued. Nothing
+-- queued also empties the wake list: its tokens were left by pushes whose jobs are gone, and
+-- each would wake an idle worker for an empty pick (a batch left 64 such wake-ups per idle
+-- worker at its end). A push after this leaves its own token, so no wake is lost.
 local P, QP, now, default_cost, worker = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local QUEUES = ARGV[7]
 -- The tier weights, from the worker's settings: written back if Redis lost them (a restart
@@ -76,7 +79,10 @@ local function leave(user)
 end
 for _ = 1, 64 do
   local uid = starving() or by_stride()
-  if not uid then return nil end
+  if not uid then
+    redis.call('DEL', P .. 'wake')
+    return nil
+  end
   local ukey = P .. 'user:' .. uid
   local pass = tonumber(redis.call('HGET', ukey, 'pass') or '0')
   local job_id, queue_name, left, empty = false, nil, 0, {}
