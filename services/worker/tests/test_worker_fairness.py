@@ -116,7 +116,7 @@ def test_a_free_user_is_served_within_the_bound(
     warm_up = backlog(sessions, connection, 9, 4, 0.2)
     wait_for(lambda: started(sessions, len(warm_up)), what="warm-up jobs")
     dispatcher = Dispatcher(connection, WEIGHTS)
-    wait_for(lambda: not dispatcher.claimed(), what="warm-up jobs to finish")
+    wait_for(lambda: not dispatcher.unfinished_picks(), what="warm-up jobs to finish")
     runs = []
     for user, tier in ((1, "free"), (2, "pro"), (3, "enterprise")):
         dispatcher.set_tier(user, tier)

@@ -14,13 +14,11 @@ from rq.job import Job as RQJob
 from rq.suspension import resume, suspend
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.fair import Dispatcher
-from conveyor_core.fair import queue_name
+from conveyor_core.fair import Dispatcher, queue_name
 from conveyor_core.jobs import store
 from conveyor_core.jobs.keys import CANCEL_KEY
 from conveyor_core.jobs.models import Job
-from conveyor_testing.workers import WorkerFleet
-from conveyor_testing.workers import wait_for
+from conveyor_testing.workers import WorkerFleet, wait_for
 from worker import runtime
 from worker.exceptions import JobTimedOut
 from worker.monitor import Monitor
@@ -142,7 +140,7 @@ def test_a_worker_that_stops_gives_back_the_job_it_picked_at_the_last_end(
     assert connection.lrange(f"rq:queue:{queue_name(1, 'normal')}", 0, -1) == [
         second.run_id.encode()
     ]
-    assert Dispatcher(connection, {}).claimed() == []
+    assert Dispatcher(connection, {}).unfinished_picks() == []
     burst()
     assert (row(second.id).status, row(second.id).attempts) == ("completed", 1)
 

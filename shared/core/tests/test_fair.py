@@ -186,7 +186,7 @@ def test_reconcile_activates_jobs_pushed_by_a_plain_rq_queue(
     connection.sadd(Queue.redis_queues_keys, plain.key)
     plain.push_job_id("from-the-scheduler")
     assert dispatcher.pick() is None
-    assert dispatcher.reconcile() == 1
+    assert dispatcher.repair_lines() == 1
     pick = dispatcher.pick()
     assert pick is not None and pick.job_id == "from-the-scheduler"
 
@@ -207,9 +207,9 @@ def test_unfinished_picks_stay_claimed_until_finished(
     fill(connection, 1, 2)
     first = dispatcher.pick()
     assert first is not None
-    assert dispatcher.claimed() == [first.job_id]
+    assert dispatcher.unfinished_picks() == [first.job_id]
     dispatcher.finish(first.job_id, 0.5)
-    assert dispatcher.claimed() == []
+    assert dispatcher.unfinished_picks() == []
     assert dispatcher.usage(1) == pytest.approx(0.5)
 
 

@@ -243,8 +243,8 @@ class Monitor(threading.Thread):
         self._sweeps += 1
         if self._sweeps % FAIR_SWEEP_EVERY == 1:
             dispatcher = Dispatcher(self.runtime.redis, {})
-            activated = dispatcher.reconcile()
-            dropped = dispatcher.release_stale_claims(STALE_CLAIM_SECONDS)
+            activated = dispatcher.repair_lines()
+            dropped = dispatcher.drop_stale_picks(STALE_CLAIM_SECONDS)
             if activated or dropped:
                 counts = {"activated": activated, "claims_dropped": dropped}
                 logger.info("repaired fair dispatch", extra=counts)

@@ -197,7 +197,7 @@ class ConveyorWorker(PromptSimpleWorker):
 
         def on_end(pipe: Any, done: execution.Attempt) -> None:
             if done.status == QUEUED:  # handed back: the run never happened; no charge
-                dispatcher.release(pick.job_id, pipe)
+                dispatcher.drop_pick(pick.job_id, pipe)
                 rq_adapter.discarded(pipe, pick.job_id)
                 return
             self._count(pipe, done)

@@ -21,13 +21,16 @@ import redis
 from rq import Queue
 from rq.job import Job as RQJob
 
-from conveyor_core.fair import WAKE_KEY
-from conveyor_core.fair import Dispatcher
-from conveyor_core.fair import FairQueue
-from conveyor_core.fair import Pick
-from conveyor_core.fair import execute_pipeline
-from conveyor_core.fair import queue_activate
+from conveyor_core.fair import (
+    WAKE_KEY,
+    Dispatcher,
+    FairQueue,
+    Pick,
+    execute_pipeline,
+    queue_activate,
+)
 from conveyor_core.jobs.keys import CONTROL_QUEUE
+from conveyor_core.redis_connection import text
 
 IDLE_WAIT = 2
 """Longest single block while idle, in seconds (under the client's socket timeout); a lost
@@ -68,7 +71,7 @@ class JobSource:
             return found
         woken = self.connection.blpop([self.control.key, WAKE_KEY], timeout=min(block, IDLE_WAIT))
         if woken is not None:
-            key, job_id = (part.decode() if isinstance(part, bytes) else part for part in woken)
+            key, job_id = (text(part) for part in woken)
             if key == self.control.key:
                 return self._fetch(job_id)
         return self._take()
@@ -112,6 +115,6 @@ class JobSource:
             pipe.lpush(key, held.job_id)
             if held.queue_name != CONTROL_QUEUE:
                 pipe.sadd(Queue.redis_queues_keys, key)
-                self.dispatcher.release(held.job_id, pipe)
+                self.dispatcher.drop_pick(held.job_id, pipe)
                 queue_activate(pipe, held.user_id)
             execute_pipeline(self.connection, pipe)

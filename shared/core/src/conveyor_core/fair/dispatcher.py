@@ -12,6 +12,7 @@ from rq import Queue
 
 from conveyor_core.fair.queue import PRIORITIES, QUEUE_NAME_PREFIX, parse_queue_name
 from conveyor_core.fair.scripts import ACTIVATE, FINISH, FORGET, PICK, POSITION, PREFIX, TIER
+from conveyor_core.redis_connection import text
 
 DEFAULT_COST = 1.0
 """Seconds of worker time charged for a user's job before any of their jobs has finished."""
@@ -39,10 +40,6 @@ class Pick:
     queue_name: str
     user_id: str
     charged: float
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def set_tier(connection: Any, user_id: int | str, tier: str, overwrite: bool = True) -> None:
@@ -105,7 +102,7 @@ class Dispatcher:
         """The :class:`Pick` a pick script answered, or ``None`` if nothing was queued."""
         if not reply:
             return None
-        job_id, name, user_id, charged = (_text(v) for v in reply)
+        job_id, name, user_id, charged = (text(v) for v in reply)
         return Pick(job_id, name, user_id, float(charged))
 
     def _pick_args(self, worker_name: str, first: str) -> list[Any]:
@@ -123,12 +120,12 @@ class Dispatcher:
             return True
         return bool(FINISH(keys=[], args=args, client=self.connection))
 
-    def claimed(self, older_than: float | None = None) -> list[str]:
+    def unfinished_picks(self, older_than: float | None = None) -> list[str]:
         """Return ids of picked jobs whose end has not been reported (oldest first)."""
         upper = "+inf" if older_than is None else time.time() - older_than
-        return [_text(j) for j in self.connection.zrangebyscore(CLAIMED_KEY, 0, upper)]
+        return [text(j) for j in self.connection.zrangebyscore(CLAIMED_KEY, 0, upper)]
 
-    def release(self, job_id: str, pipeline: Any = None) -> None:
+    def drop_pick(self, job_id: str, pipeline: Any = None) -> None:
         """Forget a claim without charging (the job will be queued again)."""
         client = pipeline if pipeline is not None else self.connection
         client.delete(f"{PREFIX}claim:{job_id}")
@@ -157,7 +154,7 @@ class Dispatcher:
         found = POSITION(keys=[], args=args, client=self.connection)
         return None if found is None else (int(found[0]), int(found[1]))
 
-    def reconcile(self, batch: int = 500) -> int:
+    def repair_lines(self, batch: int = 500) -> int:
         """Activate users whose queues hold jobs pushed without activation; return how many.
 
         RQ's scheduler re-enqueues delayed jobs through a plain ``rq.Queue``: this sweep
@@ -171,11 +168,11 @@ class Dispatcher:
         active = f"{PREFIX}active"
         empty: list[str] = []
         for key in self.connection.sscan_iter(Queue.redis_queues_keys, match=pattern, count=batch):
-            owner = parse_queue_name(_text(key)[len(prefix) :])
+            owner = parse_queue_name(text(key)[len(prefix) :])
             if owner is None:
                 continue
             if not self.connection.llen(key):
-                empty.append(_text(key))
+                empty.append(text(key))
             elif self.connection.zscore(active, owner[0]) is None:
                 self.activate(owner[0])
                 activated += 1
@@ -205,7 +202,7 @@ class Dispatcher:
                 pipe.hget(f"{PREFIX}user:{user_id}", "tier")
             found = pipe.execute()
         pairs = zip(user_ids, found, strict=True)
-        return {user: _text(tier) if tier else "free" for user, tier in pairs}
+        return {user: text(tier) if tier else "free" for user, tier in pairs}
 
     def active_users(self) -> int:
         """Count users with queued jobs."""
@@ -213,23 +210,23 @@ class Dispatcher:
 
     def next_users(self, count: int) -> list[str]:
         """Return up to ``count`` users with queued jobs, next to be served first."""
-        return [_text(user) for user in self.connection.zrange(f"{PREFIX}active", 0, count - 1)]
+        return [text(user) for user in self.connection.zrange(f"{PREFIX}active", 0, count - 1)]
 
     def recent(self) -> list[str]:
         """Return the owners of the last 1,000 dispatches, oldest first."""
-        return [_text(user) for user in self.connection.lrange(f"{PREFIX}recent", 0, -1)]
+        return [text(user) for user in self.connection.lrange(f"{PREFIX}recent", 0, -1)]
 
     def dispatches(self) -> int:
         """Count the jobs dispatched so far (since Redis last lost its data)."""
         return int(self.connection.get(f"{PREFIX}dispatches") or 0)
 
-    def release_stale_claims(self, older_than: float) -> int:
+    def drop_stale_picks(self, older_than: float) -> int:
         """Forget claims older than ``older_than`` seconds (their worker died); return how many.
 
         The pick already charged an estimate, which stands; the job itself is run again by
         the jobs sweep, as a new run with a new claim.
         """
-        stale = self.claimed(older_than)
+        stale = self.unfinished_picks(older_than)
         for job_id in stale:
-            self.release(job_id)
+            self.drop_pick(job_id)
         return len(stale)

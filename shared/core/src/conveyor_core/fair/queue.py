@@ -39,7 +39,7 @@ class FairQueue(Queue):
     activates each owner once per batch. It is the queue class of the worker's RQ side, so
     a push RQ's own code makes through a worker activates the owner at once; pushes through
     any other plain ``rq.Queue`` (rq-dashboard's requeue, RQ's scheduler) are found by
-    :meth:`Dispatcher.reconcile`'s sweep.
+    :meth:`Dispatcher.repair_lines`'s sweep.
     """
 
     def push_job_id(
