@@ -27,7 +27,7 @@ def _methods(cls: type) -> set[str]:
 
 OVERRIDES = [(ours, base, name) for ours, base in OURS for name in sorted(_methods(ours))
              if hasattr(base, name)]  # fmt: skip
-OWN_METHODS = {"create", "run_pick", "_count", "_note_stop"}
+OWN_METHODS = {"create", "run_pick", "_count", "_goes_on", "_note_stop"}
 """Methods of ours that RQ does not have (no contract to check)."""
 
 
