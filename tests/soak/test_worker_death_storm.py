@@ -46,9 +46,13 @@ LOAD_USERS_FROM = 1001
 @pytest.fixture
 def job_api(
     database_url: str, redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
-) -> Iterator[tuple[Flask, str]]:
-    """job-api for locust's users, on a migrated jobs database of its own, and that
-    database's URL: the scenario's workers, notifier and submissions use it too."""
+) -> Iterator[tuple[Flask, str] | None]:
+    """job-api for the storm's load (locust's users), on a migrated jobs database of its
+    own, and that database's URL: the scenario's workers, notifier and submissions use it
+    too. ``None`` when the storm runs without a load (``make test``)."""
+    if sizes.storm().load is None:
+        yield None
+        return
     with (
         service_apps.database_pair(database_url, tmp_path) as databases,
         service_apps.running(databases, redis_url, jwt_keys, tmp_path) as (_, jobs),
@@ -58,14 +62,20 @@ def job_api(
 
 
 @pytest.fixture
-def settings(settings: dict[str, str], job_api: tuple[Flask, str]) -> dict[str, str]:
-    """The soak stack's settings, on job-api's jobs database."""
-    return {**settings, "DATABASE_URL": job_api[1]}
+def settings(settings: dict[str, str], job_api: tuple[Flask, str] | None) -> dict[str, str]:
+    """The soak stack's settings, on job-api's jobs database if there is one."""
+    return settings if job_api is None else {**settings, "DATABASE_URL": job_api[1]}
 
 
 @pytest.fixture
-def sessions(job_api: tuple[Flask, str]) -> Iterator[sessionmaker[Session]]:
-    """Sessions on job-api's jobs database (migrated and emptied by ``job_api``)."""
+def sessions(
+    sessions: sessionmaker[Session], job_api: tuple[Flask, str] | None
+) -> Iterator[sessionmaker[Session]]:
+    """The soak stack's sessions, or sessions on job-api's jobs database (migrated and
+    emptied by ``job_api``) if there is one."""
+    if job_api is None:
+        yield sessions
+        return
     engine = make_engine(job_api[1])
     yield sessionmaker(engine, expire_on_commit=False)
     engine.dispose()
@@ -152,14 +162,15 @@ def _mail_settled(connection: redis.Redis, sessions: sessionmaker[Session]) -> b
 
 
 def _load(
-    run: sizes.Load | None, app: Flask, make_token: Callable[..., str], scratch: Path
-) -> locust_run.InBackground | None:
+    run: sizes.Load | None, job_api: tuple[Flask, str] | None,
+    make_token: Callable[..., str], scratch: Path,
+) -> locust_run.InBackground | None:  # fmt: skip
     """locust's users on job-api, ready to start (none in ``make test``'s storm)."""
-    if run is None:
+    if run is None or job_api is None:
         return None
     users = range(LOAD_USERS_FROM, LOAD_USERS_FROM + run.users)
     tokens = locust_run.write_tokens(scratch / "tokens.txt", make_token, users)
-    return locust_run.InBackground(app, tokens, run.users, run.seconds)
+    return locust_run.InBackground(job_api[0], tokens, run.users, run.seconds)
 
 
 def _record_load(
@@ -181,11 +192,11 @@ def _record_load(
 def test_no_job_is_lost_or_repeated_while_workers_die(
     fleet: WorkerFleet, notifier: object, submit_many: Callable[..., list[str]],
     sessions: sessionmaker[Session], mail_dir: Path, redis_url: str, database_url: str,
-    job_api: tuple[Flask, str], make_token: Callable[..., str], tmp_path: Path,
+    job_api: tuple[Flask, str] | None, make_token: Callable[..., str], tmp_path: Path,
 ) -> None:  # fmt: skip
     size = sizes.storm()
     rng = random.Random(int(os.environ.get("SOAK_SEED", "2026")))
-    load = _load(size.load, job_api[0], make_token, tmp_path)
+    load = _load(size.load, job_api, make_token, tmp_path)
     began = time.monotonic()
     alive = fleet.start(size.workers)
     if load:
