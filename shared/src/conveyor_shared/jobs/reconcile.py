@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from ..fair import CLAIMED_KEY
 from ..schedules.models import Schedule
@@ -45,6 +45,15 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 """Most rows of each kind one sweep looks at (the oldest first)."""
+
+QUEUED_CURSOR_KEY = "conveyor:reconcile:queued-after"
+"""Where the last sweep's look at ``queued`` rows stopped (``queued_at|id``): the next sweep
+goes on from there, and starts again from the oldest once it has seen the newest. Without
+it every sweep looked at the same oldest rows, so behind a backlog longer than a batch a
+job Redis had lost waited until the backlog drained (over 2 minutes in the soak's storm)."""
+
+CURSOR_TTL = 3600
+"""Seconds a cursor outlives its sweep (a stale one only shifts where a scan starts)."""
 
 WAITING_RQ_STATUSES = {"queued", "scheduled", "deferred"}
 """RQ job statuses that mean the run is still on its way to a worker."""
@@ -105,15 +114,30 @@ def _spent(
     return True
 
 
+def _cursor(connection: redis.Redis) -> tuple[datetime, str] | None:
+    value = _text(connection.get(QUEUED_CURSOR_KEY))  # type: ignore[arg-type]
+    if not value or "|" not in value:
+        return None
+    queued_at, job_id = value.split("|", 1)
+    return datetime.fromisoformat(queued_at), job_id
+
+
 def _requeue_missing(
     session: AnySession, connection: redis.Redis, now: datetime, grace: float, lease: float,
     report: Report,
 ) -> list[Job]:  # fmt: skip
     cutoff = now - timedelta(seconds=grace)
-    rows = session.scalars(
-        select(Job).where(Job.status == QUEUED, Job.queued_at <= cutoff).order_by(Job.queued_at)
-        .limit(BATCH)
-    ).all()  # fmt: skip
+    query = select(Job).where(Job.status == QUEUED, Job.queued_at <= cutoff)
+    after = _cursor(connection)
+    if after is not None:
+        query = query.where(or_(Job.queued_at > after[0],
+                                and_(Job.queued_at == after[0], Job.id > after[1])))  # fmt: skip
+    rows = session.scalars(query.order_by(Job.queued_at, Job.id).limit(BATCH)).all()
+    if len(rows) == BATCH and rows[-1].queued_at is not None:
+        last = f"{rows[-1].queued_at.isoformat()}|{rows[-1].id}"
+        connection.set(QUEUED_CURSOR_KEY, last, ex=CURSOR_TTL)
+    else:
+        connection.delete(QUEUED_CURSOR_KEY)  # seen the newest: the next sweep starts over
     with connection.pipeline(transaction=False) as pipe:
         for job in rows:
             pipe.hmget(f"rq:job:{job.run_id}", "status", "started_at")
