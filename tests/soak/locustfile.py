@@ -1,5 +1,6 @@
-"""locust's simulated users for the load scenario (``test_load.py`` runs locust on this
-file, headless, in a process of its own: locust patches the standard library with gevent).
+"""locust's simulated users for the load during the worker death storm (``locust_run.py``
+runs locust on this file, headless, in a process of its own: locust patches the standard
+library with gevent).
 
 Each user submits a short ``timed`` job, polls it until it has ended, now and then lists
 its jobs, and starts again. A job not ended within ``JOB_BOUND`` seconds is a failure

@@ -1,15 +1,14 @@
-"""Load: locust's simulated users submit and poll jobs through job-api while workers run
-them (and, in the runs that say so, are SIGKILLed every few seconds). Pass: fewer than
-0.1 % of requests fail, and every job a user submitted completes (none lost)."""
+"""Load at ``make test``'s size: locust's simulated users submit and poll jobs through
+job-api while workers run them and are SIGKILLed every few seconds. Pass: fewer than
+0.1 % of requests fail, and every job a user submitted completes (none lost). ``make soak``
+runs its load during the full worker death storm instead (``test_worker_death_storm.py``)."""
 
 from __future__ import annotations
 
-import csv
 import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,9 +26,7 @@ from conveyor_testing import wait_for
 from conveyor_testing.api import serve
 from conveyor_testing.workers import WorkerFleet
 
-from . import report, sizes
-
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+from . import locust_run, report, sizes
 
 
 @pytest.fixture
@@ -37,6 +34,8 @@ def job_api(
     database_url: str, redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
 ) -> Iterator[tuple[Flask, str, WorkerFleet]]:
     """job-api served on a loopback port, its jobs database's URL, and a worker fleet."""
+    if not sizes.load():
+        pytest.skip("make soak runs its load during the worker death storm")
     with (
         service_apps.database_pair(database_url, tmp_path) as databases,
         service_apps.running(databases, redis_url, jwt_keys, tmp_path) as (_, jobs),
@@ -49,33 +48,6 @@ def job_api(
             yield jobs, databases[1], fleet
         finally:
             fleet.stop()
-
-
-def _locust(url: str, tokens: Path, run: sizes.Load, out: Path) -> dict[str, int]:
-    """Run locust headless for ``run``; return its totals (requests and failures)."""
-    prefix = out / run.name.replace(" ", "-")
-    command = [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE),
-               "--headless", "--host", url, "--users", str(run.users),
-               "--spawn-rate", str(max(1, run.users // 5)), "--run-time", f"{run.seconds}s",
-               "--stop-timeout", "65", "--csv", str(prefix), "--only-summary",
-               "--loglevel", "WARNING", "--exit-code-on-error", "0"]  # fmt: skip
-    finished = subprocess.run(
-        command, env={**os.environ, "CONVEYOR_TOKENS": str(tokens)}, capture_output=True,
-        text=True, timeout=run.seconds + 180,
-    )  # fmt: skip
-    assert finished.returncode == 0, finished.stderr[-5000:]
-    with Path(f"{prefix}_stats.csv").open() as table:
-        rows = {(row["Type"], row["Name"]): row for row in csv.DictReader(table)}
-    total = rows[("", "Aggregated")]
-    jobs = rows.get(("JOB", "completed"), {"Request Count": "0", "Failure Count": "0"})
-    submitted = rows.get(("POST", "/api/jobs"), {"Request Count": "0", "Failure Count": "0"})
-    return {
-        "requests": int(total["Request Count"]),
-        "failures": int(total["Failure Count"]),
-        "jobs_followed": int(jobs["Request Count"]),
-        "jobs_not_completed": int(jobs["Failure Count"]),
-        "submissions": int(submitted["Request Count"]) - int(submitted["Failure Count"]),
-    }
 
 
 def _kill_workers(
@@ -117,7 +89,7 @@ def _load_once(
         if run.kill_every:
             killer.start()
         try:
-            totals = _locust(url, tokens, run, tokens.parent)
+            totals = locust_run.run(url, tokens, run.users, run.seconds)
         finally:
             stop.set()
             if run.kill_every:
@@ -140,8 +112,8 @@ def test_simulated_users_see_no_errors_and_lose_no_job(
     alive = fleet.start(sizes.LOAD_WORKERS)
     backend = make_url(database_url).get_backend_name()
     for run in sizes.load():
-        tokens = tmp_path / "tokens.txt"
-        tokens.write_text("\n".join(make_token(n) for n in range(1, run.users + 1)))
+        tokens = locust_run.write_tokens(tmp_path / "tokens.txt", make_token,
+                                         range(1, run.users + 1))  # fmt: skip
         figures = _load_once(app, engine, fleet, alive, tokens, run)
         rate = figures["failures"] / max(1, figures["requests"])
         report.record(

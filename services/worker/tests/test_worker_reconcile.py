@@ -11,9 +11,14 @@ from rq.job import Job as RQJob
 from rq.job import JobStatus
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.jobs import outbox, runs, store
+from conveyor_core.jobs import dispatch
+from conveyor_core.jobs import outbox
+from conveyor_core.jobs import runs
+from conveyor_core.jobs import store
 from conveyor_core.jobs.keys import LEASE_KEY
-from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.models import Job
+from conveyor_core.jobs.models import utcnow
+from conveyor_core.jobs.reconcile import BATCH
 from conveyor_core.jobs.reconcile import Report
 
 
@@ -119,3 +124,21 @@ def test_queued_job_still_waiting_in_rq_is_left_alone(
 ) -> None:
     submit()
     assert sweep().total == 0
+
+
+def test_queued_job_lost_behind_a_backlog_longer_than_a_sweep_is_found(
+    submit: Callable[..., Job], sessions: sessionmaker[Session], row: Callable[[str], Job],
+    connection: redis.Redis, sweep: Callable[..., Report],
+) -> None:  # fmt: skip
+    # More waiting jobs than one sweep looks at, older than the lost one, all in RQ.
+    specs = [store.NewJob(user_id=1, type="timed", payload={"duration_seconds": 0})] * BATCH
+    with sessions() as session:
+        backlog = [store.create(session, spec) for spec in specs]
+        session.commit()
+    dispatch.enqueue(connection, [dispatch.Run.of(job) for job in backlog])
+    lost = submit()
+    Queue("user.1.normal", connection=connection).remove(lost.run_id or "")
+    connection.delete(f"rq:job:{lost.run_id}")  # Redis has forgotten it
+    found = [job_id for _ in range(3) for job_id in sweep().enqueued]
+    assert found == [lost.id]
+    assert row(lost.id).run_id in Queue("user.1.normal", connection=connection).job_ids

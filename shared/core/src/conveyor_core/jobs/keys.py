@@ -29,5 +29,11 @@ CANCEL_KEY_TTL = 24 * 3600
 SWEEP_LOCK_KEY = "conveyor:jobs:sweep-lock"
 """Held by the one worker that runs the reconciler in a given interval."""
 
+QUEUED_CURSOR_KEY = "conveyor:reconcile:queued-after"
+"""Where the last sweep's look at ``queued`` rows stopped (``queued_at|id``): the next sweep
+goes on from there, and starts again from the oldest once it has seen the newest. Without
+it every sweep looked at the same oldest rows, so behind a backlog longer than a batch a
+job Redis had lost waited until the backlog drained (over 2 minutes in the soak's storm)."""
+
 IDEMPOTENCY_LOCK_KEY = "conveyor:jobs:idempotency:{user_id}:{digest}"
 """Held while job-api handles a request with that user's ``Idempotency-Key``."""

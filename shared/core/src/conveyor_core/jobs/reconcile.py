@@ -31,12 +31,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from conveyor_core import rq_adapter
 from conveyor_core.fair import CLAIMED_KEY
 from conveyor_core.jobs import dispatch, events, journal, outbox, runs, store
-from conveyor_core.jobs.keys import CANCEL_KEY, CANCEL_KEY_TTL, DELETED_USERS_KEY, LEASE_KEY
+from conveyor_core.jobs.keys import (
+    CANCEL_KEY,
+    CANCEL_KEY_TTL,
+    DELETED_USERS_KEY,
+    LEASE_KEY,
+    QUEUED_CURSOR_KEY,
+)
 from conveyor_core.jobs.models import Job, new_id, utcnow
 from conveyor_core.jobs.status import QUEUED, RUNNING, SCHEDULED
 from conveyor_core.jobs.store import AnySession
@@ -47,6 +53,9 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 """Most rows of each kind one sweep looks at (the oldest first)."""
+
+CURSOR_TTL = 3600
+"""Seconds a cursor outlives its sweep (a stale one only shifts where a scan starts)."""
 
 
 @dataclass
@@ -97,15 +106,30 @@ def _spent(
     return True
 
 
+def _cursor(connection: redis.Redis) -> tuple[datetime, str] | None:
+    value = text(connection.get(QUEUED_CURSOR_KEY))  # type: ignore[arg-type]
+    if not value or "|" not in value:
+        return None
+    queued_at, job_id = value.split("|", 1)
+    return datetime.fromisoformat(queued_at), job_id
+
+
 def _requeue_missing(
     session: AnySession, connection: redis.Redis, now: datetime, grace: float, lease: float,
     report: Report,
 ) -> list[Job]:  # fmt: skip
     cutoff = now - timedelta(seconds=grace)
-    rows = session.scalars(
-        select(Job).where(Job.status == QUEUED, Job.queued_at <= cutoff).order_by(Job.queued_at)
-        .limit(BATCH)
-    ).all()  # fmt: skip
+    query = select(Job).where(Job.status == QUEUED, Job.queued_at <= cutoff)
+    after = _cursor(connection)
+    if after is not None:
+        query = query.where(or_(Job.queued_at > after[0],
+                                and_(Job.queued_at == after[0], Job.id > after[1])))  # fmt: skip
+    rows = session.scalars(query.order_by(Job.queued_at, Job.id).limit(BATCH)).all()
+    if len(rows) == BATCH and rows[-1].queued_at is not None:
+        last = f"{rows[-1].queued_at.isoformat()}|{rows[-1].id}"
+        connection.set(QUEUED_CURSOR_KEY, last, ex=CURSOR_TTL)
+    else:
+        connection.delete(QUEUED_CURSOR_KEY)  # seen the newest: the next sweep starts over
     with connection.pipeline(transaction=False) as pipe:
         for job in rows:
             rq_adapter.queue_run_state(pipe, str(job.run_id))
