@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from conveyor_core import notifications
 from conveyor_core.jobs.db import make_engine
 from conveyor_core.jobs.models import Job
+from conveyor_testing import wait_for
 from conveyor_testing.workers import WorkerFleet
-from conveyor_testing.workers import wait_for
 
 from . import locust_run, report, sizes
 

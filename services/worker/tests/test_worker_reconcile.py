@@ -11,15 +11,10 @@ from rq.job import Job as RQJob
 from rq.job import JobStatus
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.jobs import dispatch
-from conveyor_core.jobs import outbox
-from conveyor_core.jobs import runs
-from conveyor_core.jobs import store
+from conveyor_core.jobs import dispatch, outbox, runs, store
 from conveyor_core.jobs.keys import LEASE_KEY
-from conveyor_core.jobs.models import Job
-from conveyor_core.jobs.models import utcnow
-from conveyor_core.jobs.reconcile import BATCH
-from conveyor_core.jobs.reconcile import Report
+from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.reconcile import BATCH, Report
 
 
 def _claim(sessions: sessionmaker[Session], job: Job) -> None:

@@ -18,7 +18,8 @@ from conveyor_core.fair import Dispatcher, queue_name
 from conveyor_core.jobs import store
 from conveyor_core.jobs.keys import CANCEL_KEY
 from conveyor_core.jobs.models import Job
-from conveyor_testing.workers import WorkerFleet, wait_for
+from conveyor_testing import wait_for
+from conveyor_testing.workers import WorkerFleet
 from worker import runtime
 from worker.exceptions import JobTimedOut
 from worker.monitor import Monitor
