@@ -111,10 +111,7 @@ def attempt(
     done = Attempt(run_id)
     job = _claim(rt, done, job_id)
     if job is None:
-        pipe = rt.redis.pipeline(transaction=False)
-        if on_end is not None:
-            on_end(pipe, done)
-        done.replies = _send(rt, pipe)
+        _end(rt, None, done, on_end)  # nothing ran: only the caller's own end commands
         return done
     context = JobContext(rt, job)
     ended: Job | None = None

@@ -85,6 +85,9 @@ WAITING_STATUSES = frozenset({JobStatus.QUEUED.value, JobStatus.SCHEDULED.value,
                               JobStatus.DEFERRED.value})  # fmt: skip
 """RQ job statuses that mean the run is still on its way to a worker."""
 
+STARTED = JobStatus.STARTED.value
+"""RQ's status of a run a worker has begun."""
+
 
 def queue_run_state(pipeline: Any, run_id: str) -> None:
     """Queue on ``pipeline`` the read of a run's RQ status and start time (one reply:

@@ -101,13 +101,13 @@ def _spent(
         return True  # the dispatcher handed it to a worker that died before starting it
     if status in rq_adapter.WAITING_STATUSES:
         return False
-    if status == "started" and started is not None:
+    if status == rq_adapter.STARTED and started is not None:
         return (now - started).total_seconds() > lease
     return True
 
 
 def _cursor(connection: redis.Redis) -> tuple[datetime, str] | None:
-    value = text(connection.get(QUEUED_CURSOR_KEY))  # type: ignore[arg-type]
+    value = text(connection.get(QUEUED_CURSOR_KEY))
     if not value or "|" not in value:
         return None
     queued_at, job_id = value.split("|", 1)
