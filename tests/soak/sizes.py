@@ -50,8 +50,23 @@ RECOVERY_BOUND = 60.0
 """Seconds within which a killed worker's job must be running again (the pass figure)."""
 
 
-def storm() -> Storm:
-    return FULL if os.environ.get("SOAK_SCALE") == "full" else SMALL
+FULL_ON = "postgresql"
+"""The backend ``make soak`` runs the full storm on: production's. The storm's 200 kills at
+2-5 s take at least 11.7 minutes on each backend it runs on, which left no room in the 45
+minutes; on SQLite ``make soak`` runs ``make test``'s storm and load (the full storm passed on
+SQLite on 2026-12-04 in 21.7 minutes: docs/operations.md)."""
+
+
+def storm(backend: str) -> Storm:
+    """The storm's size on ``backend`` (a SQLAlchemy backend name)."""
+    return FULL if full() and backend == FULL_ON else SMALL
+
+
+def notifiers(backend: str) -> int:
+    """Notifier processes beside the storm. One notifier fell ~6,000 emails behind during the
+    full storm with its load (it shares two cores with 8 workers and 200 users); three share
+    the work through the ledger's leases, which the storm's exactly-once count then checks."""
+    return 3 if storm(backend) is FULL else 1
 
 
 @dataclass(frozen=True)
@@ -132,14 +147,16 @@ LOAD_WORKERS = 4
 
 SMALL_LOAD = (Load("workers killed every 2-5 s", users=20, seconds=20, kill_every=(2.0, 5.0)),)
 """``make test`` runs 20 users for 20 s (the issue's 200 users for 2 minutes would not fit
-CI's 30 minutes); ``make soak`` runs no load of its own (see :data:`FULL`)."""
+CI's 30 minutes); ``make soak`` runs no load of its own where the full storm runs (see
+:data:`FULL`)."""
 
 MAX_ERROR_RATE = 0.001
 """The load's failed requests (and jobs not completed in 60 s) over all its requests."""
 
 
-def load() -> tuple[Load, ...]:
-    return () if full() else SMALL_LOAD
+def load(backend: str) -> tuple[Load, ...]:
+    """The load's own runs on ``backend``: none where the full storm carries it."""
+    return () if storm(backend).load else SMALL_LOAD
 
 
 FUZZ_EXAMPLES = 200

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core import migrate
@@ -19,6 +20,8 @@ from conveyor_core.jobs import dispatch, store
 from conveyor_testing import free_port
 from conveyor_testing.workers import WorkerFleet
 from email_notifier.sink import MailDir, serve
+
+from . import sizes
 
 CHUNK = 500
 """Jobs committed and pushed per round trip while a scenario submits."""
@@ -59,19 +62,24 @@ def fleet(
 
 @pytest.fixture
 def notifier(
-    settings: dict[str, str], mail_dir: Path, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """An SMTP sink in this process and one notifier process sending to it."""
+    settings: dict[str, str], mail_dir: Path, tmp_path: Path, database_url: str
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """An SMTP sink in this process and the notifier processes sending to it (one, or
+    :func:`sizes.notifiers` for the scenario's backend)."""
     migrate.upgrade("email_notifier", {**os.environ, **settings})
     sink = serve(MailDir(mail_dir), "127.0.0.1", int(settings["SMTP_PORT"]))
-    with (tmp_path / "notifier.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "email_notifier"], env={**os.environ, **settings},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+    processes = []
+    for number in range(sizes.notifiers(make_url(database_url).get_backend_name())):
+        with (tmp_path / f"notifier-{number}.log").open("wb") as log:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "email_notifier"], env={**os.environ, **settings},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            ))  # fmt: skip
+    yield processes
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
     sink.stop()
 
 

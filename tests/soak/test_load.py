@@ -34,7 +34,7 @@ def job_api(
     database_url: str, redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
 ) -> Iterator[tuple[Flask, str, WorkerFleet]]:
     """job-api served on a loopback port, its jobs database's URL, and a worker fleet."""
-    if not sizes.load():
+    if not sizes.load(make_url(database_url).get_backend_name()):
         pytest.skip("make soak runs its load during the worker death storm")
     with (
         service_apps.database_pair(database_url, tmp_path) as databases,
@@ -111,7 +111,7 @@ def test_simulated_users_see_no_errors_and_lose_no_job(
     engine = make_engine(jobs_database)
     alive = fleet.start(sizes.LOAD_WORKERS)
     backend = make_url(database_url).get_backend_name()
-    for run in sizes.load():
+    for run in sizes.load(backend):
         tokens = locust_run.write_tokens(tmp_path / "tokens.txt", make_token,
                                          range(1, run.users + 1))  # fmt: skip
         figures = _load_once(app, engine, fleet, alive, tokens, run)
