@@ -11,6 +11,8 @@ from typing import Any
 
 FIGURES: dict[str, dict[str, Any]] = {}
 """Scenario name → its figures, in the order the scenarios ran."""
+STARTED = datetime.now(UTC)
+"""When the suite began (this module is imported as its session starts)."""
 
 
 def record(scenario: str, **figures: Any) -> None:
@@ -24,10 +26,14 @@ def write() -> Path | None:
         return None
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    made = {"at": datetime.now(UTC).isoformat(timespec="seconds"),
+    ended = datetime.now(UTC)
+    made = {"started": STARTED.isoformat(timespec="seconds"),
+            "at": ended.isoformat(timespec="seconds"),
+            "minutes": round((ended - STARTED).total_seconds() / 60, 1),
             "scale": os.environ.get("SOAK_SCALE", "small"), "scenarios": FIGURES}  # fmt: skip
     (out / "soak.json").write_text(json.dumps(made, indent=2, default=str) + "\n")
-    lines = [f"# Soak report ({made['scale']} scale, {made['at']})", ""]
+    lines = [f"# Soak report ({made['scale']} scale, {made['started']} to {made['at']}, "
+             f"{made['minutes']} minutes)", ""]  # fmt: skip
     for scenario, figures in FIGURES.items():
         lines += [f"## {scenario}", "", "| figure | value |", "| --- | --- |"]
         lines += [f"| {name} | {value} |" for name, value in figures.items()]
