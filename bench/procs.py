@@ -54,9 +54,11 @@ class Proc:
         return self.process.poll() is None
 
     def signal(self, signum: int) -> None:
-        """Send ``signum`` to the process group (ignored once it is gone)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signum)
+        """Send ``signum`` to the process group (ignored once it is gone: once reaped, its pid
+        may lead another process's group)."""
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signum)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """SIGTERM the group, wait up to ``timeout``, then SIGKILL what is left."""

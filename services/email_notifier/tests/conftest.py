@@ -127,7 +127,9 @@ def start_notifier(
 
     yield start
     for process in processes:
-        # The whole group: the worker and the scheduler process it forked.
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        # The whole group: the worker and the scheduler process it forked. Not once reaped:
+        # its pid may lead another process's group by then.
+        if process.poll() is None:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=DEADLINE)

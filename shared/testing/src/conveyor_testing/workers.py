@@ -87,9 +87,14 @@ class WorkerFleet:
 
     def kill(self) -> None:
         """SIGKILL every worker's process group and reap it: a fixture's end, where how the
-        workers stop is not under test (a graceful stop waits out a running job's grace)."""
+        workers stop is not under test (a graceful stop waits out a running job's grace).
+
+        A worker already reaped is skipped: its pid is free again, and a process that took it
+        may lead a group of its own (PostgreSQL's backends do): killing that group once took a
+        PostgreSQL backend, and with it the server's every connection, at a soak run's end."""
         for process in self.processes:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+            if process.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
         for process in self.processes:
             process.wait()
