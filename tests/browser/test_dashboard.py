@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local_stack import LocalStack
+from local_stack import LocalStack, http
+from PIL import Image
 from playwright.sync_api import expect
 
 from browser.browser_helpers import (
@@ -187,3 +188,35 @@ def test_jobs_view_passes_axe_on_a_phone(
     # Usable at 390 px: the page itself never scrolls sideways (the jobs table scrolls in its box).
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"
+
+
+def test_an_ended_session_asks_to_sign_in_and_keeps_what_was_typed(
+    signed_in: Any, stack: LocalStack, account: dict[str, str]
+) -> None:
+    signed_in.get_by_label("Duration (seconds)").fill("42")
+    # The session ends elsewhere: its own tokens are revoked (POST /api/auth/logout).
+    tokens = signed_in.evaluate("JSON.parse(sessionStorage.getItem('conveyor.tokens'))")
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert http("POST", f"{stack.url}/api/auth/logout", None, bearer).status in (200, 204)
+    signed_in.get_by_role("button", name="Submit job").click()
+    dialog = signed_in.get_by_role("dialog")
+    expect(dialog).to_contain_text("Your session ended")
+    dialog.get_by_label("Username or email").fill(account["username"])
+    dialog.get_by_label("Password").fill(account["password"])
+    dialog.get_by_role("button", name="Sign in").click()
+    expect(dialog).to_have_count(0)
+    expect(signed_in.get_by_label("Duration (seconds)")).to_have_value("42")
+    expect(signed_in.locator(JOB_ROW)).to_have_count(0)  # the refused submission made no job
+
+
+def test_an_image_from_disk_is_previewed_and_processed(signed_in: Any, tmp_path: Path) -> None:
+    picture = tmp_path / "square.png"
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(picture)
+    signed_in.get_by_label("Job type").select_option("image")
+    signed_in.get_by_label("Image file").set_input_files(str(picture))
+    preview = signed_in.get_by_role("img", name="Preview of the chosen image")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.naturalWidth") == 8
+    signed_in.get_by_role("button", name="Submit job").click()
+    row = signed_in.locator(JOB_ROW).filter(has_text="image")
+    expect(row).to_have_attribute("data-status", "completed", timeout=30_000)
