@@ -28,6 +28,18 @@ class FakeSource {
   }
 }
 
+/** useJobs signed in, with ``fetchMock`` as the network and FakeSource as the stream. */
+function start(fetchMock: (url: string) => Promise<Response>) {
+  vi.stubGlobal("fetch", fetchMock);
+  vi.stubGlobal("EventSource", FakeSource);
+  window.sessionStorage.clear();
+  const session = new Session(window.sessionStorage);
+  session.set({ access_token: "a", refresh_token: "r", expires_in: 900, expires_at: Date.now() + 600_000 });
+  const announce = vi.fn();
+  const onExpired = vi.fn();
+  return { ...renderHook(() => useJobs(session, FILTERS, announce, onExpired)), announce };
+}
+
 afterEach(() => {
   vi.unstubAllGlobals();
   FakeSource.opened = [];
@@ -38,14 +50,7 @@ describe("useJobs", () => {
     const fetchMock = vi.fn(async (url: string) =>
       new Response(JSON.stringify(url.startsWith("/api/jobs?") ? PAGE : { token: "t" }), { status: 200 }),
     );
-    vi.stubGlobal("fetch", fetchMock);
-    vi.stubGlobal("EventSource", FakeSource);
-    window.sessionStorage.clear();
-    const session = new Session(window.sessionStorage);
-    session.set({ access_token: "a", refresh_token: "r", expires_in: 900, expires_at: Date.now() + 600_000 });
-    const announce = vi.fn();
-    const onExpired = vi.fn();
-    const { result } = renderHook(() => useJobs(session, FILTERS, announce, onExpired));
+    const { result, announce } = start(fetchMock);
     await waitFor(() => expect(result.current.page?.items).toHaveLength(1));
     await waitFor(() => expect(FakeSource.opened).toHaveLength(1));
     const source = FakeSource.opened[0];
@@ -61,5 +66,30 @@ describe("useJobs", () => {
     const lists = fetchMock.mock.calls.filter(([url]) => String(url).startsWith("/api/jobs?"));
     expect(lists).toHaveLength(1);
     expect(announce).toHaveBeenCalledWith("Job aaaa1111 (timed) completed.");
+  });
+
+  it("keeps an event's news over a page of jobs asked for before it arrived", async () => {
+    let answer: ((response: Response) => void) | null = null;
+    let lists = 0;
+    const fetchMock = vi.fn((url: string) => {
+      if (!url.startsWith("/api/jobs?")) return Promise.resolve(new Response(JSON.stringify({ token: "t" })));
+      lists += 1;
+      if (lists === 1) return Promise.resolve(new Response(JSON.stringify(PAGE)));
+      return new Promise<Response>((resolve) => (answer = resolve));  // held until the event is in
+    });
+    const { result } = start(fetchMock);
+    await waitFor(() => expect(FakeSource.opened).toHaveLength(1));
+    await waitFor(() => expect(result.current.page?.items).toHaveLength(1));
+    let reloaded: Promise<void> = Promise.resolve();
+    act(() => {
+      reloaded = result.current.reload();  // as after Cancel: the page is asked for again...
+    });
+    await waitFor(() => expect(answer).not.toBeNull());
+    act(() => FakeSource.opened[0].deliver("job.canceled", 10, "canceled"));  // ...the job ends...
+    await act(async () => {
+      answer!(new Response(JSON.stringify(PAGE)));  // ...and the page read before that arrives
+      await reloaded;
+    });
+    expect(result.current.page?.items[0].status).toBe("canceled");
   });
 });

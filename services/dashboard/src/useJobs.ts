@@ -27,6 +27,7 @@ export function applyEvent(job: Job, event: JobEvent, now = Date.now()): Job {
     scheduled_for: event.scheduled_for,
     time_spent_seconds: event.time_spent_seconds,
     seen_at: now,
+    event_at: now,
   };
   if (event.status === "running" && job.status !== "running") next.time_queued_seconds = job.time_queued_seconds;
   if (event.status !== "queued") next.queue_position = null;
@@ -64,10 +65,19 @@ export function useJobs(
     const query = new URLSearchParams({ page: String(filters.page), per_page: String(PER_PAGE) });
     if (filters.status) query.set("status", filters.status);
     if (filters.type) query.set("type", filters.type);
+    const asked = Date.now();
     try {
       const body = await session.call<Page<Job>>(`/api/jobs?${query}`);
       const now = Date.now();
-      show(() => ({ ...body, items: body.items.map((job) => ({ ...job, seen_at: now })) }));
+      // A row an event changed after this page was asked for keeps the event's news: the page
+      // may have been read before it (a job canceled while its list was in flight), and no
+      // later event would set the row right again.
+      show((current) => {
+        const newer = new Map(
+          (current?.items ?? []).filter((job) => (job.event_at ?? 0) >= asked).map((job) => [job.id, job]),
+        );
+        return { ...body, items: body.items.map((job) => newer.get(job.id) ?? { ...job, seen_at: now }) };
+      });
       setError("");
     } catch (caught) {
       if (caught instanceof Error && caught.name === "SessionExpired") onExpired();
