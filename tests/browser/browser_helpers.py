@@ -37,9 +37,16 @@ def api_headers(stack: LocalStack, account: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-def submit_over_api(stack: LocalStack, headers: dict[str, str], seconds: float = 0) -> Any:
-    """Submit a timed job over the API; return the created job."""
-    job = {"type": "timed", "payload": {"duration_seconds": seconds}}
+def submit_over_api(
+    stack: LocalStack,
+    headers: dict[str, str],
+    seconds: float = 0,
+    fail_attempts: int = 0,
+    **fields: Any,
+) -> Any:
+    """Submit a timed job over the API (``fields`` beside its payload); return the created job."""
+    payload = {"duration_seconds": seconds, "fail_attempts": fail_attempts}
+    job = {"type": "timed", "payload": payload, **fields}
     created = http("POST", f"{stack.url}/api/jobs", job, headers)
     assert created.status == 201, created.body
     return created.json()

@@ -45,6 +45,7 @@ def test_an_admin_sees_worker_time_per_tier(
     expect(chart).to_have_attribute("aria-label", re.compile(r"free delivered [1-9]\d*%"))
     free = page.get_by_role("table", name="Jobs per tier").locator('tr[data-tier="free"]')
     expect(free.locator("td").nth(4)).not_to_have_text("0")
+    expect(page.get_by_role("table", name="Workers").locator("tbody tr")).not_to_have_count(0)
     screenshot(page, "admin-fairness")
     assert serious_violations(page) == []
 
@@ -74,3 +75,17 @@ def test_an_admin_opens_a_found_job_with_its_timeline(
     timeline = page.get_by_role("list", name="Timeline of the job")
     expect(timeline.locator("li")).to_have_count(3)  # queued, started, completed
     expect(timeline).to_contain_text("completed")
+
+
+def test_an_admin_retries_a_users_failed_jobs_in_bulk(
+    new_page: Callable[..., Any], stack: LocalStack, admin_account: dict[str, str]
+) -> None:
+    account = make_account(stack)
+    headers = api_headers(stack, account)
+    job = submit_over_api(stack, headers, fail_attempts=1, max_retries=0)
+    wait_for_status(stack, headers, job["id"], "failed")
+    page = _overview(new_page, admin_account)
+    page.get_by_label("Bulk: user id").fill(str(job["user_id"]))
+    page.get_by_role("button", name="Retry all failed").click()
+    expect(page.get_by_text("Retried 1 jobs.")).to_be_visible()
+    wait_for_status(stack, headers, job["id"], "completed")

@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from local_stack import LocalStack
+from local_stack import LocalStack, http
+from PIL import Image
 from playwright.sync_api import expect
 
 from browser.browser_helpers import (
@@ -75,27 +77,41 @@ def test_a_wrong_password_shows_the_problem(
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
 
+def _note_list(request: Any, lists: list[str]) -> None:
+    if request.method == "GET" and urlsplit(request.url).path == "/api/jobs":
+        lists.append(request.url)
+
+
 def test_a_timed_job_moves_and_completes_without_a_reload(
     signed_in: Any, new_page: Callable[..., Any], stack: LocalStack
 ) -> None:
     other = new_page()
     sign_in(other, make_account(stack))
+    lists: list[str] = []  # the page's requests for a page of jobs (GET /api/jobs?...)
+    signed_in.on("request", lambda request: _note_list(request, lists))
     row = submit_timed(signed_in, "3")
     bar = row.get_by_role("progressbar")
+    job_id = row.get_attribute("data-job-id")
+    elsewhere = other.locator(f'tr[data-job-id="{job_id}"]')
     seen: set[str] = set()
+    lists_when_running = -1
     # Poll the bar until it has shown two different values or the job has finished.
     while len(seen) < 2 and row.get_attribute("data-status") != "completed":
+        assert elsewhere.count() == 0, "the second user's page shows the job"
         if bar.count():
             seen.add(bar.get_attribute("aria-valuenow") or "")
+            lists_when_running = len(lists) if lists_when_running < 0 else lists_when_running
         signed_in.wait_for_timeout(100)
     screenshot(signed_in, "jobs-running")
     expect(row).to_have_attribute("data-status", "completed", timeout=30_000)
     expect(row).to_contain_text("completed")
     assert len(seen - {""}) >= 2, f"the progress bar never moved: {seen}"
+    # From running to completed the row moved by /api/events alone: no page of jobs was fetched.
+    assert lists[max(0, lists_when_running) :] == [], lists
     expect(signed_in.get_by_role("status")).to_contain_text("completed")
-    job_id = row.get_attribute("data-job-id")
-    expect(other.locator(f'tr[data-job-id="{job_id}"]')).to_have_count(0)
+    expect(elsewhere).to_have_count(0)
     screenshot(signed_in, "jobs")
+    assert serious_violations(signed_in) == []
 
 
 def test_a_long_job_is_canceled_from_the_page(signed_in: Any) -> None:
@@ -125,6 +141,7 @@ def test_an_export_is_downloaded(signed_in: Any) -> None:
     content = Path(download.value.path()).read_text()
     assert "timed" in content and "completed" in content, content[:500]
     screenshot(signed_in, "job-detail")
+    assert serious_violations(signed_in) == []
 
 
 def test_an_admin_sees_the_overview_with_completed_jobs(
@@ -168,3 +185,38 @@ def test_jobs_view_passes_axe_on_a_phone(
     expect(page.locator(JOB_ROW)).to_have_attribute("data-status", "completed", timeout=30_000)
     screenshot(page, "jobs-phone")
     assert serious_violations(page) == []
+    # Usable at 390 px: the page itself never scrolls sideways (the jobs table scrolls in its box).
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"
+
+
+def test_an_ended_session_asks_to_sign_in_and_keeps_what_was_typed(
+    signed_in: Any, stack: LocalStack, account: dict[str, str]
+) -> None:
+    signed_in.get_by_label("Duration (seconds)").fill("42")
+    # The session ends elsewhere: its own tokens are revoked (POST /api/auth/logout).
+    tokens = signed_in.evaluate("JSON.parse(sessionStorage.getItem('conveyor.tokens'))")
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert http("POST", f"{stack.url}/api/auth/logout", None, bearer).status in (200, 204)
+    signed_in.get_by_role("button", name="Submit job").click()
+    dialog = signed_in.get_by_role("dialog")
+    expect(dialog).to_contain_text("Your session ended")
+    dialog.get_by_label("Username or email").fill(account["username"])
+    dialog.get_by_label("Password").fill(account["password"])
+    dialog.get_by_role("button", name="Sign in").click()
+    expect(dialog).to_have_count(0)
+    expect(signed_in.get_by_label("Duration (seconds)")).to_have_value("42")
+    expect(signed_in.locator(JOB_ROW)).to_have_count(0)  # the refused submission made no job
+
+
+def test_an_image_from_disk_is_previewed_and_processed(signed_in: Any, tmp_path: Path) -> None:
+    picture = tmp_path / "square.png"
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(picture)
+    signed_in.get_by_label("Job type").select_option("image")
+    signed_in.get_by_label("Image file").set_input_files(str(picture))
+    preview = signed_in.get_by_role("img", name="Preview of the chosen image")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.naturalWidth") == 8
+    signed_in.get_by_role("button", name="Submit job").click()
+    row = signed_in.locator(JOB_ROW).filter(has_text="image")
+    expect(row).to_have_attribute("data-status", "completed", timeout=30_000)

@@ -144,3 +144,19 @@ def test_secret_references_name_one_secret() -> None:
     text = "\n".join(path.read_text() for path in K8S.rglob("*.yaml"))
     names = set(re.findall(r"secretKeyRef: \{name: ([\w-]+)", text))
     assert names == {"conveyor-secrets"}
+
+
+def test_compose_and_k8s_serve_the_dashboard_built_into_the_gateway_image(
+    compose: dict[str, Any],
+) -> None:
+    dockerfile = (ROOT / "infra" / "docker" / "gateway.Dockerfile").read_text()
+    assert "npm ci" in dockerfile and "npm run build" in dockerfile
+    copied = re.search(r"^COPY --from=dashboard /dashboard/dist/ (\S+?)/?$", dockerfile, re.M)
+    assert copied, "the gateway image copies no built dashboard"
+    gateway = compose["services"]["gateway"]
+    assert gateway["build"]["dockerfile"] == "infra/docker/gateway.Dockerfile"
+    (deployment,) = [d for d in by_kind("Deployment") if d["metadata"]["name"] == "gateway"]
+    (nginx,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert nginx["image"].split(":")[0] == gateway["image"]
+    k8s_env = {item["name"]: item["value"] for item in nginx["env"]}
+    assert gateway["environment"]["DASHBOARD_ROOT"] == k8s_env["DASHBOARD_ROOT"] == copied[1]

@@ -1,6 +1,6 @@
-import { render, screen, within } from "@testing-library/react";
+import { act, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { JobsTable } from "./JobsTable";
 import { Job, JobEvent } from "./types";
 import { applyEvent } from "./useJobs";
@@ -20,6 +20,8 @@ function row(id: string): HTMLElement {
   if (!found) throw new Error(`no row for ${id}`);
   return found as HTMLElement;
 }
+
+afterEach(() => vi.useRealTimers());
 
 describe("JobsTable", () => {
   it("shows each job's status word in its row", () => {
@@ -64,5 +66,17 @@ describe("JobsTable", () => {
     view.rerender(<JobsTable jobs={[applyEvent(moved, event("completed", 100))]} {...handlers} />);
     expect(within(row("aaaa1111")).getByText("completed")).toBeInTheDocument();
     expect(within(row("aaaa1111")).queryByRole("progressbar")).toBeNull();
+  });
+
+  it("ticks a queued job's time queued and a running job's time running each second", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const seen = Date.now();
+    renderTable([{ ...queued, time_queued_seconds: 2, seen_at: seen }, { ...running, time_queued_seconds: 0.5, seen_at: seen }]);
+    const cells = (id: string) => within(row(id)).getAllByRole("cell").map((cell) => cell.textContent);
+    expect(cells("bbbb2222").slice(4, 6)).toEqual(["2.0s", ""]);
+    expect(cells("aaaa1111").slice(4, 6)).toEqual(["0.5s", "1.2s"]);
+    act(() => vi.advanceTimersByTime(3000));
+    expect(cells("bbbb2222").slice(4, 6)).toEqual(["5.0s", ""]);
+    expect(cells("aaaa1111").slice(4, 6)).toEqual(["0.5s", "4.2s"]);
   });
 });

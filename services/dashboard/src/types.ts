@@ -27,6 +27,8 @@ export interface Job {
   artifact?: { name: string; media_type: string; size: number; url: string } | null;
   /** When this row's times were last read from the server (ms since the epoch). */
   seen_at?: number;
+  /** When a stream event last changed this row (ms since the epoch). */
+  event_at?: number;
 }
 
 export interface Page<T> {

@@ -27,6 +27,7 @@ export function applyEvent(job: Job, event: JobEvent, now = Date.now()): Job {
     scheduled_for: event.scheduled_for,
     time_spent_seconds: event.time_spent_seconds,
     seen_at: now,
+    event_at: now,
   };
   if (event.status === "running" && job.status !== "running") next.time_queued_seconds = job.time_queued_seconds;
   if (event.status !== "queued") next.queue_position = null;
@@ -46,6 +47,13 @@ export function useJobs(
   active = true,
 ) {
   const [page, setPage] = useState<Page<Job> | null>(null);
+  // The page as last set, read by the stream's handlers: a state updater may run only at the
+  // next render, too late to tell whether an event's job is on the page.
+  const pageRef = useRef<Page<Job> | null>(null);
+  const show = useCallback((update: (current: Page<Job> | null) => Page<Job> | null) => {
+    pageRef.current = update(pageRef.current);
+    setPage(pageRef.current);
+  }, []);
   const [error, setError] = useState("");
   const [connected, setConnected] = useState(false);
   const filtersRef = useRef(filters);
@@ -57,16 +65,25 @@ export function useJobs(
     const query = new URLSearchParams({ page: String(filters.page), per_page: String(PER_PAGE) });
     if (filters.status) query.set("status", filters.status);
     if (filters.type) query.set("type", filters.type);
+    const asked = Date.now();
     try {
       const body = await session.call<Page<Job>>(`/api/jobs?${query}`);
       const now = Date.now();
-      setPage({ ...body, items: body.items.map((job) => ({ ...job, seen_at: now })) });
+      // A row an event changed after this page was asked for keeps the event's news: the page
+      // may have been read before it (a job canceled while its list was in flight), and no
+      // later event would set the row right again.
+      show((current) => {
+        const newer = new Map(
+          (current?.items ?? []).filter((job) => (job.event_at ?? 0) >= asked).map((job) => [job.id, job]),
+        );
+        return { ...body, items: body.items.map((job) => newer.get(job.id) ?? { ...job, seen_at: now }) };
+      });
       setError("");
     } catch (caught) {
       if (caught instanceof Error && caught.name === "SessionExpired") onExpired();
       else setError(caught instanceof Error ? caught.message : String(caught));
     }
-  }, [session, filters.page, filters.status, filters.type, onExpired]);
+  }, [session, filters.page, filters.status, filters.type, onExpired, show]);
 
   useEffect(() => {
     // load() sets state only after its request's await, never synchronously in this effect.
@@ -91,16 +108,12 @@ export function useJobs(
       const event = JSON.parse(message.data) as JobEvent;
       if (event.status === "completed") announce(`Job ${event.job_id.slice(0, 8)} (${event.job_type}) completed.`);
       if (event.status === "failed") announce(`Job ${event.job_id.slice(0, 8)} (${event.job_type}) failed: ${event.error ?? ""}`);
-      let known = false;
-      setPage((current) => {
-        if (!current) return current;
-        const items = current.items.map((job) => {
-          if (job.id !== event.job_id) return job;
-          known = true;
-          return applyEvent(job, event);
+      const known = Boolean(pageRef.current?.items.some((job) => job.id === event.job_id));
+      if (known)
+        show((current) => current && {
+          ...current,
+          items: current.items.map((job) => (job.id === event.job_id ? applyEvent(job, event) : job)),
         });
-        return { ...current, items };
-      });
       const { status, type, page: number } = filtersRef.current;
       const fits = (!status || status === event.status) && (!type || type === event.job_type);
       // A job new to this page (submitted here or elsewhere) or one leaving the filter.
@@ -111,7 +124,7 @@ export function useJobs(
       const snapshot = JSON.parse(message.data) as Snapshot;
       const now = Date.now();
       const byId = new Map(snapshot.jobs.map((job) => [job.id, job]));
-      setPage((current) =>
+      show((current) =>
         current && {
           ...current,
           items: current.items.map((job) => {
@@ -151,7 +164,7 @@ export function useJobs(
       window.clearTimeout(timer);
       source?.close();
     };
-  }, [session, announce, onExpired, active]);
+  }, [session, announce, onExpired, active, show]);
 
-  return { page, error, connected, reload: load, setPage };
+  return { page, error, connected, reload: load };
 }
