@@ -1,5 +1,5 @@
 // Inline SVG charts (no chart library, nothing from a CDN). Each chart carries a text
-// summary as its accessible name, and a table of the same figures follows it for screen readers.
+// summary of its figures (totals, percentiles) as its accessible name, for screen readers.
 
 export interface Minute {
   minute: string;
