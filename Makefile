@@ -66,9 +66,9 @@ bench: install ## Conveyor vs RQ, Celery, BullMQ (bench/README.md); writes var/r
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.logging_cost  # INFO vs WARNING on (a) and (b): var/reports/logging-cost.json
 
-soak: install ## Fault and load suites at full size (tests/soak); writes var/reports/soak.md
+soak: install ## Fault, load and security suites at full size (tests/soak, tests/security); writes var/reports/soak.md
 	cd tests && SOAK_SCALE=full SOAK_REPORT_DIR=$(CURDIR)/var/reports \
-		../$(BIN)/python -m pytest -q -p no:cacheprovider soak
+		../$(BIN)/python -m pytest -q -p no:cacheprovider soak security
 
 supervisor-config: install ## Print the supervisord config make run would use now
 	@$(BIN)/python infra/scripts/supervisor_conf.py
