@@ -11,13 +11,15 @@ import redis
 from rq import Worker
 from sqlalchemy.orm import Session, sessionmaker
 
-from conveyor_core.fair import Dispatcher, set_tier
+from conveyor_core.fair import Dispatcher, Pick, set_tier
 from conveyor_core.jobs import dispatch, runs, store
 from conveyor_core.jobs.models import Job, utcnow
 from conveyor_core.jobs.reconcile import reconcile
 from conveyor_testing import wait_for
 from conveyor_testing.redis_server import RedisServer
 from conveyor_testing.workers import WorkerFleet
+from worker import runtime
+from worker.process import ConveyorWorker
 
 LEASE = 2.0
 
@@ -90,3 +92,21 @@ def test_tier_weights_apply_again_after_a_redis_restart(
     assert shares["1"] >= 65, (shares, workers.logs()[-2000:])
     assert connection.hgetall("conveyor:fair:weights") == {b"free": b"1", b"pro": b"3",
                                                            b"enterprise": b"9"}  # fmt: skip
+
+
+def test_redis_lost_as_a_picked_run_starts_costs_the_worker_nothing(
+    submit: Callable[..., Job], row: Callable[[str], Job], burst: Callable[[], None],
+    redis_server: RedisServer,
+) -> None:  # fmt: skip
+    """Redis gone between the pick and the run (the worker's state write came first and its
+    error ended the worker through RQ's loop): the run goes on from the SQL record."""
+    job = submit()
+    worker = ConveyorWorker.create(runtime.get())
+    found = worker.source.next(block=None)
+    assert isinstance(found, Pick)
+    redis_server.kill()
+    try:
+        worker.execute_job(found, None)
+    finally:
+        redis_server.start()
+    assert row(job.id).status == "completed"

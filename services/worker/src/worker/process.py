@@ -128,6 +128,7 @@ class ConveyorWorker(PromptSimpleWorker):
     monitor: Monitor
     shutdown_grace: float
     source: JobSource
+    _state: str
 
     @classmethod
     def create(cls, runtime: Runtime, name: str | None = None) -> ConveyorWorker:
@@ -182,11 +183,14 @@ class ConveyorWorker(PromptSimpleWorker):
         return job, queue
 
     def execute_job(self, job: RQJob | Pick, queue: Queue | None) -> None:  # type: ignore[override]
-        """Run a control job the RQ way, a picked run the direct way."""
-        if isinstance(job, Pick):
-            self.run_pick(job)
-        elif queue is not None:
-            super().execute_job(job, queue)
+        """Run a control job the RQ way, a picked run the direct way. Redis lost on the way
+        costs RQ's bookkeeping of this job, not the worker: RQ's loop would end the process
+        on the error, and the sweep repairs what the SQL record says is left."""
+        with _unless_redis_is_down(self, "the rest of this job's RQ bookkeeping"):
+            if isinstance(job, Pick):
+                self.run_pick(job)
+            elif queue is not None:
+                super().execute_job(job, queue)
 
     def run_pick(self, pick: Pick) -> None:
         """Run a picked run; its end, the owner's charge and RQ's record share a round trip."""
@@ -295,10 +299,18 @@ class ConveyorWorker(PromptSimpleWorker):
             super().run_maintenance_tasks()
 
     def set_state(self, state: str, pipeline: Any = None) -> None:
-        """Write the worker's state only when it changes (or on RQ's own pipeline)."""
-        if pipeline is None and state == self._state:
+        """Write the worker's state only when it changes (or on RQ's own pipeline). A state
+        Redis could not take is written at the next change: it is what ``rq info`` shows,
+        and the run it announces goes on without it."""
+        if pipeline is not None:
+            super().set_state(state, pipeline)
             return
-        super().set_state(state, pipeline)
+        if state == self._state:
+            return
+        with _unless_redis_is_down(self, f"worker state {state!r}"):
+            super().set_state(state)
+            return
+        self._state = "?"  # unknown to Redis: the next set_state writes whatever it is
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         self.monitor.install()
