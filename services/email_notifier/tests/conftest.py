@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,6 +17,7 @@ from sqlalchemy import delete
 
 from conveyor_core import migrate
 from conveyor_testing import DEADLINE, free_port
+from conveyor_testing.workers import kill_group
 from email_notifier import runtime, settings
 from email_notifier.ledger import Ledger, sent_mail
 from email_notifier.sink import MailDir, serve
@@ -127,9 +126,5 @@ def start_notifier(
 
     yield start
     for process in processes:
-        # The whole group: the worker and the scheduler process it forked. Not once reaped:
-        # its pid may lead another process's group by then.
-        if process.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+        kill_group(process)  # the worker and the scheduler process it forked
         process.wait(timeout=DEADLINE)

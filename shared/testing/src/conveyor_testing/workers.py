@@ -28,6 +28,16 @@ FAST_SETTINGS = {
 """Worker settings that keep process-level tests short."""
 
 
+def kill_group(process: subprocess.Popen[bytes], signum: int = signal.SIGKILL) -> None:
+    """Send ``signum`` to the process group ``process`` leads, unless it was already reaped:
+    its pid is free again then, and a process that took it may lead a group of its own
+    (PostgreSQL's backends do). Killing that group once took a PostgreSQL backend, and with
+    it the server's every connection, at a soak run's end."""
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)
+
+
 class WorkerFleet:
     """``python -m worker`` processes started for one test, all stopped at the end."""
 
@@ -76,25 +86,18 @@ class WorkerFleet:
     def stop(self) -> None:
         """Stop every worker (SIGTERM, then SIGKILL) and reap it."""
         for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+            kill_group(process, signal.SIGTERM)
         for process in self.processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                kill_group(process)
                 process.wait()
 
     def kill(self) -> None:
         """SIGKILL every worker's process group and reap it: a fixture's end, where how the
-        workers stop is not under test (a graceful stop waits out a running job's grace).
-
-        A worker already reaped is skipped: its pid is free again, and a process that took it
-        may lead a group of its own (PostgreSQL's backends do): killing that group once took a
-        PostgreSQL backend, and with it the server's every connection, at a soak run's end."""
+        workers stop is not under test (a graceful stop waits out a running job's grace)."""
         for process in self.processes:
-            if process.poll() is None:
-                with suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+            kill_group(process)
         for process in self.processes:
             process.wait()
