@@ -134,8 +134,9 @@ FULL_PARTITION = Partition(clients=8, phase_seconds=20, latency=0.05, blackhole_
                            deadline=600)  # fmt: skip
 
 HANG_BOUND = 15.0
-"""Longest any request may take while a dependency is gone: a request meets the services'
-5 s timeouts (Redis socket, PostgreSQL connect) at most twice, plus slack for a loaded host."""
+"""Longest any request may take while a dependency is gone: a request meets each dependency's
+5 s timeout (Redis socket, PostgreSQL connect) at most once (a request Redis has failed fails
+its later Redis calls at once: ``conveyor_web.redis_client``), plus slack for a loaded host."""
 
 
 def partition() -> Partition:

@@ -61,6 +61,8 @@ class Traffic:
     outages: dict[str, tuple[float, float]] = field(default_factory=dict)
     """When each dependency was blackholed and healed (monotonic seconds)."""
     slowest: float = 0.0
+    slowest_what: str = ""
+    """The slowest request and the phase it was sent in (where to look when it is too slow)."""
     failures: list[str] = field(default_factory=list)
     acknowledged: dict[str, str] = field(default_factory=dict)
     last_success: float = 0.0
@@ -70,14 +72,15 @@ class Traffic:
         """Count an answer under the phase its request was sent in."""
         answered = time.monotonic()
         with self.lock:
-            self.slowest = max(self.slowest, answered - sent)
+            if answered - sent > self.slowest:
+                self.slowest, self.slowest_what = answered - sent, f"{what} ({phase})"
             status = response.status_code if response is not None else 0
             self.seen[(phase, status)] += 1
             self.answers.append((sent, answered, status))
             if response is None:
-                self.failures.append(f"{what}: no answer within {sizes.HANG_BOUND} s")
+                self.failures.append(f"{what} ({phase}): no answer within {sizes.HANG_BOUND} s")
             elif status >= 500 and (status != 503 or "Retry-After" not in response.headers):
-                self.failures.append(f"{what}: {status} {response.text[:200]}")
+                self.failures.append(f"{what} ({phase}): {status} {response.text[:200]}")
             elif status < 400:
                 self.last_success = time.monotonic()
 
@@ -248,7 +251,7 @@ def test_the_apis_ride_through_lost_connections_and_lose_no_job(
         drops=int(size.phase_seconds), requests=sum(traffic.seen.values()),
         answers_503=sum(n for (_, status), n in traffic.seen.items() if status == 503),
         answers_409=sum(n for (_, status), n in traffic.seen.items() if status == 409),
-        slowest_answer_seconds=round(traffic.slowest, 2),
+        slowest_answer_seconds=round(traffic.slowest, 2), slowest_request=traffic.slowest_what,
         **{f"seconds_to_{name}": s for name, s in recovery.items()},
         connections_through_proxies=sum(proxy.connections for proxy in proxies),
         jobs_acknowledged=len(acknowledged), jobs_completed=final["completed"],

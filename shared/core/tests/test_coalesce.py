@@ -19,7 +19,8 @@ class Interrupted(BaseException):
 
 class Gate:
     """A handler that records each group and holds the first one until opened; a group
-    holding "bad" fails, and the group number ``interrupt`` is interrupted."""
+    holding "bad" fails, one holding "down" fails as an outage, and the group number
+    ``interrupt`` is interrupted."""
 
     def __init__(self, interrupt: int = 0) -> None:
         self.groups: list[list[str]] = []
@@ -33,6 +34,8 @@ class Gate:
         assert self.open.wait(10), "the gate was never opened"
         if len(self.groups) == self.interrupt:
             raise Interrupted
+        if "down" in items:
+            raise ConnectionError("connection lost")
         if "bad" in items:
             raise RuntimeError("disk full")
         return {item: n for n, item in enumerate(items, 1)}
@@ -45,11 +48,11 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 
 
 def _while_first_is_served(
-    pool: ThreadPoolExecutor, gate: Gate, later: list[str]
+    pool: ThreadPoolExecutor, gate: Gate, later: list[str], first_item: str = "first"
 ) -> tuple[Future[Mapping[str, int]], list[Future[Mapping[str, int]]]]:
-    """Submit "first", then ``later`` while first's call is held open; then open it."""
-    coalescer: Coalescer[str, str] = Coalescer(gate)
-    first = pool.submit(coalescer.submit, "first")
+    """Submit ``first_item``, then ``later`` while its call is held open; then open it."""
+    coalescer: Coalescer[str, str] = Coalescer(gate, outage=(ConnectionError,))
+    first = pool.submit(coalescer.submit, first_item)
     assert gate.entered.wait(10)
     waiting = [pool.submit(coalescer.submit, item) for item in later]
     wait_for(lambda: len(coalescer._pending) == len(later), what="calls queued behind")
@@ -81,6 +84,15 @@ def test_an_error_fails_every_call_of_its_group(pool: ThreadPoolExecutor) -> Non
     for future in waiting:
         with pytest.raises(RuntimeError, match="disk full"):
             future.result(10)
+
+
+def test_an_outage_also_fails_the_calls_that_waited_on_it(pool: ThreadPoolExecutor) -> None:
+    gate = Gate()
+    first, waiting = _while_first_is_served(pool, gate, ["a", "b"], first_item="down")
+    for future in [first, *waiting]:
+        with pytest.raises(ConnectionError, match="connection lost"):
+            future.result(10)
+    assert gate.groups == [["down"]]  # nobody tried the dead resource a second time
 
 
 def test_the_group_after_a_failed_one_is_served() -> None:

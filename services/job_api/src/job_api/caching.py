@@ -18,7 +18,7 @@ from flask_caching.backends import NullCache
 
 from conveyor_core import versions
 from conveyor_core.redis_connection import SOCKET_TIMEOUT
-from conveyor_web.redis_client import get_redis
+from conveyor_web.redis_client import RequestConnection, get_redis
 
 from .extensions import cache
 
@@ -45,7 +45,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", app.config["CACHE_TIMEOUT"])
     app.config.setdefault(
         "CACHE_OPTIONS",
-        {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT},
+        {
+            "socket_timeout": SOCKET_TIMEOUT,
+            "socket_connect_timeout": SOCKET_TIMEOUT,
+            "connection_class": RequestConnection,
+        },
     )
     cache.init_app(app)
     app.extensions[ENABLED] = not isinstance(app.extensions["cache"][cache], NullCache)

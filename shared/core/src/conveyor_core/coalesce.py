@@ -9,11 +9,14 @@ latency of its own.
 
 Every member of a group shares its outcome: ``handle`` returns one mapping for the group
 (each member looks up its own part), and if it raises an error, each member raises that
-error. An interruption aimed at the serving caller alone (``GreenletExit``, a
-``gevent.Timeout``, ``KeyboardInterrupt``) stops only that caller: the others go back to the
-queue and are served with the next group. ``handle`` must allow that second try (a group
-commit of rows that did commit fails it on their primary keys, and the reconciler enqueues
-them).
+error. An error of a kind given as ``outage`` (the resource itself is gone, say Redis's
+connection lost or timed out) also fails the callers that gathered while the group ran: they
+waited on the same dead resource, and trying it again would cost each of them a second
+timeout before they could answer. An interruption aimed at the serving caller alone
+(``GreenletExit``, a ``gevent.Timeout``, ``KeyboardInterrupt``) stops only that caller: the
+others go back to the queue and are served with the next group. ``handle`` must allow that
+second try (a group commit of rows that did commit fails it on their primary keys, and the
+reconciler enqueues them).
 """
 
 from __future__ import annotations
@@ -45,8 +48,13 @@ class Coalescer(Generic[T, K]):
     built after gevent patched ``threading`` (gunicorn loads the app in each worker, after the
     patching: ``preload_app`` stays off); an unpatched lock would block a whole gevent worker."""
 
-    def __init__(self, handle: Callable[[Sequence[T]], Mapping[K, Any]]) -> None:
+    def __init__(
+        self,
+        handle: Callable[[Sequence[T]], Mapping[K, Any]],
+        outage: tuple[type[Exception], ...] = (),
+    ) -> None:
         self._handle = handle
+        self._outage = outage
         self._pending: list[Entry[T, K]] = []
         self._pending_lock = threading.Lock()
         # Held by the caller serving a group; the next group gathers meanwhile.
@@ -70,6 +78,9 @@ class Coalescer(Generic[T, K]):
         try:
             outcome = self._handle([entry.item for entry in group])
         except Exception as error:  # every caller of the group learns it
+            if isinstance(error, self._outage):  # and those who waited on the same outage
+                with self._pending_lock:
+                    group, self._pending = group + self._pending, []
             for entry in group:
                 entry.error, entry.done = error, True
             return

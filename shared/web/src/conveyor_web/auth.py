@@ -22,6 +22,7 @@ from conveyor_core.coalesce import Coalescer
 from conveyor_core.exceptions import ConfigurationError
 from conveyor_core.settings import JWT_ALGORITHM
 from conveyor_web.errors import problem
+from conveyor_web.redis_client import OUTAGE
 from conveyor_web.revocation import (
     REVOKED_JTI_KEY,
     REVOKED_SESSION_KEY,
@@ -159,7 +160,8 @@ def init_app(app: Flask) -> JWTManager:
     public_key = load_pem_public_key(pem if isinstance(pem, bytes) else pem.encode())
     jwt.decode_key_loader(lambda _header, _payload: public_key)
 
-    app.extensions[REVOCATION_CHECKS] = Coalescer(revoked_tokens)
+    # Redis gone: the checks that waited on a failed one answer at once (one timeout, not two).
+    app.extensions[REVOCATION_CHECKS] = Coalescer(revoked_tokens, OUTAGE)
     jwt.token_in_blocklist_loader(lambda _header, payload: is_revoked(payload))
     app.register_error_handler(RevocationsUnknown, handle_unknown)
     jwt.unauthorized_loader(lambda _reason: _unauthorized("Missing bearer token."))
