@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import redis
-from rq import Queue
+from rq import Queue, Worker
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core import streams
@@ -61,6 +61,24 @@ def test_delayed_job_goes_scheduled_queued_running_completed(
     assert done.started_at is not None and done.started_at >= run_at
     assert done.result == {"elapsed_seconds": pytest.approx(0.3, abs=0.2)}
     assert done.wait_seconds >= 0 and done.run_seconds >= 0.3
+
+
+def test_rq_shows_the_worker_busy_while_it_runs_a_job_and_idle_after(
+    submit: Callable[..., Job], row: Callable[[str], Job], workers: WorkerFleet,
+    connection: redis.Redis,
+) -> None:  # fmt: skip
+    workers.start(1)
+
+    def states() -> list[str]:
+        return [worker.get_state() for worker in Worker.all(connection=connection)]
+
+    wait_for(lambda: states() == ["idle"], what="the worker to wait for jobs")
+    job = submit({"duration_seconds": 2})
+    wait_for(lambda: row(job.id).status == "running", what="the job to start")
+    # "busy" goes out with the run's start, not before the claim: give it the monitor's tick.
+    wait_for(lambda: states() == ["busy"], what="RQ to show the worker busy")
+    wait_for(_finished(row, job.id), timeout=20, what="the job to end")
+    wait_for(lambda: states() == ["idle"], what="RQ to show the worker idle again")
 
 
 def test_duplicate_delivery_runs_once(

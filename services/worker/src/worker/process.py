@@ -194,7 +194,10 @@ class ConveyorWorker(PromptSimpleWorker):
 
     def run_pick(self, pick: Pick) -> None:
         """Run a picked run; its end, the owner's charge and RQ's record share a round trip."""
-        self.set_state(WorkerStatus.BUSY)
+        # "busy" goes out with the run's start, not in a round trip of its own before the
+        # claim (where it cost every wake-up from idle one more Redis reply to wait for).
+        announce_busy = self._state != WorkerStatus.BUSY
+        self._state = WorkerStatus.BUSY
         dispatcher = self.source.dispatcher
 
         next_pick: list[int] = []
@@ -214,6 +217,9 @@ class ConveyorWorker(PromptSimpleWorker):
                 next_pick.append(self.source.queue_take(pipe))
 
         def on_start(pipe: Any) -> None:
+            # RQ's set_state, on the start's pipeline (which the monitor's thread may send).
+            if announce_busy:
+                pipe.hset(self.key, "state", WorkerStatus.BUSY)
             rq_adapter.started(pipe, pick.job_id, self.name)
 
         done = execution.attempt(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from conveyor_core import sql
@@ -129,6 +130,19 @@ class Job(Base):
         if self.status == "queued" and self.queued_at is not None:
             waited += max(((now or utcnow()) - self.queued_at).total_seconds(), 0.0)
         return round(waited, 3)
+
+
+def job_of(values: Mapping[Any, Any]) -> Job:
+    """A new, unattached :class:`Job` holding ``values`` as the ORM's own loading holds a
+    row's: straight in the instance's ``__dict__``. ``Job(**values)`` sends each value
+    through attribute events, ~100 µs a row against a few µs: it counts twice per job in a
+    worker and a thousand times in a batch. A session given it (``session.add``) inserts
+    those values as it would a constructed job's; columns left out read ``None``."""
+    if not Job.__mapper__.configured:  # as the first Job() would (its attributes need it)
+        configure_mappers()
+    job: Job = Job.__mapper__.class_manager.new_instance()
+    job.__dict__.update(values)
+    return job
 
 
 class JobInput(Base):

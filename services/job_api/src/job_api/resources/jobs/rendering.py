@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from conveyor_core.jobs.models import Job, utcnow
+from conveyor_core.jobs.models import Job, job_of, utcnow
 from conveyor_core.jobs.status import QUEUED, RUNNING
 
 from ...access import with_positions
@@ -37,7 +37,7 @@ def is_active(kept: dict[str, Any]) -> bool:
 def show(kept: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Finish kept jobs into answers (one Redis round trip places every queued one)."""
     now = utcnow()
-    live = {index: Job(**item["live"]) for index, item in enumerate(kept) if item["live"]}
+    live = {index: job_of(item["live"]) for index, item in enumerate(kept) if item["live"]}
     with_positions(live.values())
     answers = []
     for index, item in enumerate(kept):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..jobs.schemas import PlaceSchema, ProgressSchema
-
-_PROGRESS = ProgressSchema()
+from ..jobs.schemas import PlaceSchema, progress_of
 
 
 class QueuedJobSchema(PlaceSchema):
@@ -19,7 +17,7 @@ class QueuedJobSchema(PlaceSchema):
     scheduled_for = ma.fields.DateTime(allow_none=True)
     time_queued_seconds = ma.fields.Function(lambda job: job.time_queued())
     time_spent_seconds = ma.fields.Function(lambda job: job.time_spent())
-    progress = ma.fields.Function(lambda job: _PROGRESS.dump(job))
+    progress = ma.fields.Function(progress_of)
 
 
 class UserQueueSchema(ma.Schema):
