@@ -30,6 +30,10 @@ class ExitCode(IntEnum):
     """Ctrl-C (128 + SIGINT, as shells report it)."""
 
 
+INTERRUPTED_MESSAGE = "interrupted; no job was canceled"
+"""What Ctrl-C prints: the jobs run on without the client."""
+
+
 class CliError(Exception):
     """A failure to report on stderr, with field errors keyed by field."""
 

@@ -13,7 +13,7 @@ import httpx
 from . import __version__
 from .app import common_options
 from .auth import login, logout
-from .errors import CliError, ExitCode
+from .errors import INTERRUPTED_MESSAGE, CliError, ExitCode
 from .jobs import cancel, download, list_jobs, retry, show, submit, watch
 from .schedules import schedules
 
@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.exceptions.Abort as error:
         if isinstance(error.__cause__, EOFError):  # a prompt with nothing on stdin
             _fail(["no input to answer a prompt (set CONVEYOR_PASSWORD?)"], ExitCode.USAGE)
-        _fail(["interrupted; no job was canceled"], ExitCode.INTERRUPTED)
+        _fail([INTERRUPTED_MESSAGE], ExitCode.INTERRUPTED)
     except KeyboardInterrupt:
-        _fail(["interrupted; no job was canceled"], ExitCode.INTERRUPTED)
+        _fail([INTERRUPTED_MESSAGE], ExitCode.INTERRUPTED)
     except httpx.TransportError as error:
         _fail([f"network error: {error or type(error).__name__}"], ExitCode.SERVER)
     except BrokenPipeError:

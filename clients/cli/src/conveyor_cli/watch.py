@@ -9,9 +9,14 @@ the server replays what was missed, and the same reconciliation runs at its firs
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpx
@@ -20,7 +25,7 @@ from rich.markup import escape
 
 from .board import Board, Tracked
 from .client import Api, transport_error
-from .errors import CliError, ExitCode, ServerProblem, debug
+from .errors import INTERRUPTED_MESSAGE, CliError, ExitCode, ServerProblem, debug
 
 OUTCOMES = {"completed": ExitCode.OK, "failed": ExitCode.JOB_FAILED,
             "canceled": ExitCode.JOB_CANCELED}  # fmt: skip
@@ -139,6 +144,10 @@ class Follower:
 
     def run(self) -> ExitCode:
         """Follow until every watched job has ended; return the exit code of the outcome."""
+        with _ctrl_c_ends_at_once():
+            return self._follow()
+
+    def _follow(self) -> ExitCode:
         failing_since: float | None = None
         while not self.done():
             try:
@@ -165,6 +174,34 @@ class Follower:
         if not self.jobs:
             self.board.note("No queued or running jobs.")
         return outcome(self.jobs.values())
+
+
+@contextlib.contextmanager
+def _ctrl_c_ends_at_once() -> Iterator[None]:
+    """While following, Ctrl-C ends the process at once: its line, exit code 130.
+
+    As a ``KeyboardInterrupt`` raised inside httpx, it unwinds through httpcore's connection
+    pool, which takes its lock again in the same thread if the interrupt came while the lock
+    was held, and the process hangs for good (encode/httpcore#990; the likely cause of a
+    60 s hang of the Ctrl-C test in CI). Nothing is owed when following stops: the jobs run
+    on without us."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        with contextlib.suppress(Exception):  # a write it interrupted may hold the buffer
+            sys.stdout.flush()
+        if sys.stdout.isatty():
+            os.write(sys.stdout.fileno(), b"\x1b[?25h")  # the live board hid the cursor
+        os.write(sys.stderr.fileno(), f"conveyor: {INTERRUPTED_MESSAGE}\n".encode())
+        os._exit(ExitCode.INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _worth_retrying(error: SSEError | CliError) -> bool:
