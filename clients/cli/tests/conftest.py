@@ -14,6 +14,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -110,11 +111,11 @@ class Cli:
 
     @contextlib.contextmanager
     def start(self, *args: str, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
-        """Run a command in the background (read it with :func:`read_until`); kill it if
-        the test ends before it does."""
+        """Run a command in the background (read it with :func:`read_until`); end it if the
+        test ends before it does, printing where each of its threads was (a hang's stack)."""
         with subprocess.Popen(
             [CONVEYOR, *args],
-            env=self.env(**extra),
+            env=self.env(PYTHONFAULTHANDLER="1", **extra),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -123,7 +124,7 @@ class Cli:
                 yield process
             finally:
                 if process.poll() is None:
-                    process.kill()
+                    _end_with_its_stacks(process)
 
     def submit(self, payload: str, *options: str, job_type: str = "timed") -> str:
         """Submit a job; return its id."""
@@ -135,6 +136,19 @@ class Cli:
         done = self.run("show", job_id, "--json")
         assert done.returncode == 0, done.stderr
         return dict(json.loads(done.stdout))
+
+
+def _end_with_its_stacks(process: subprocess.Popen[bytes]) -> None:
+    """SIGABRT: faulthandler writes every thread's stack to stderr; print them (a failing
+    test shows its output)."""
+    process.send_signal(signal.SIGABRT)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stderr is not None:
+        print(process.stderr.read().decode(errors="replace")[-6000:])
 
 
 def read_until(stream: IO[bytes] | None, *wanted: str, timeout: float = 30.0) -> str:
