@@ -140,15 +140,14 @@ class Cli:
 
 def _end_with_its_stacks(process: subprocess.Popen[bytes]) -> None:
     """SIGABRT: faulthandler writes every thread's stack to stderr; print them (a failing
-    test shows its output)."""
+    test shows its output). Read while it ends: a long dump must not fill the pipe."""
     process.send_signal(signal.SIGABRT)
     try:
-        process.wait(timeout=5)
+        _, stderr = process.communicate(timeout=5)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait()
-    if process.stderr is not None:
-        print(process.stderr.read().decode(errors="replace")[-6000:])
+        _, stderr = process.communicate()
+    print((stderr or b"").decode(errors="replace")[-6000:])
 
 
 def read_until(stream: IO[bytes] | None, *wanted: str, timeout: float = 30.0) -> str:
