@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .results import CONVEYOR, TIMES, Results, Target, ratio
-from .scenarios import fair, scaling, submit, throughput
+from .scenarios import fair, record, scaling, submit, throughput
 
 CELERY = "Celery (solo pool)"
 """The peer whose per-process speed (a) and latency (c) are judged against."""
@@ -25,6 +25,24 @@ def _submit_note(results: Results, http: str, bare: float | None) -> str:
             "app: the most this route can reach on this stack"
         )
     return "; ".join(parts)
+
+
+def _throughput_note(results: Results, section: str) -> str:
+    """Say how far the SQL record alone would let a worker go, against Celery solo."""
+    ceilings = [
+        ratio(
+            results.median("a", section, record.SYSTEM, throughput.variant(w)),
+            results.median("a", section, CELERY, throughput.variant(w)),
+        )
+        for w in throughput.WORKERS
+    ]
+    if any(ceiling is None for ceiling in ceilings):
+        return ""
+    shown = " and ".join(f"{ceiling:.2f}{TIMES}" for ceiling in ceilings)
+    return (
+        f"the SQL record alone (a claim and a completion committed per job, nothing else) runs "
+        f"at {shown} Celery solo at 1 and 2 workers: the most a worker keeping it can reach"
+    )
 
 
 def _latency_gap(results: Results) -> float | None:
@@ -65,6 +83,7 @@ def judge(results: Results) -> list[Target]:
             min(found) if len(found) == len(per_worker) else None,
             1.0,
             unit=TIMES,
+            note=_throughput_note(results, a),
         ),
         Target(
             "Redis round trips per job in the worker",

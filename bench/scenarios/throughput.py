@@ -15,6 +15,7 @@ from ..context import Bench
 from ..exceptions import Unavailable
 from ..peers import bullmq_peer, celery_peer, rq_peer
 from ..results import CONVEYOR
+from . import record
 from .common import attempt, rotated, say
 
 WORKERS = (1, 2)
@@ -66,6 +67,7 @@ def systems(bench: Bench, rep: int) -> list[tuple[str, Callable[[int], float]]]:
     found: list[tuple[str, Callable[[int], float]]] = [
         (CONVEYOR, partial(_conveyor, bench, rep=rep))
     ]
+    found.append((record.SYSTEM, partial(record.jobs_per_second, bench, rep=rep)))
     if "rq" in bench.config.peers:
         for name in rq_peer.WORKER_CLASSES:
             found.append((name, partial(_rq, bench, name)))

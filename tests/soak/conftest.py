@@ -7,9 +7,18 @@ import pytest
 from conveyor_testing.job_records import engine, sessions
 
 from . import report
-from .stack import fleet, mail_dir, notifier, settings, submit_many
+from .stack import backend, fleet, mail_dir, notifier, settings, submit_many
 
-__all__ = ["engine", "fleet", "mail_dir", "notifier", "sessions", "settings", "submit_many"]
+__all__ = [
+    "backend",
+    "engine",
+    "fleet",
+    "mail_dir",
+    "notifier",
+    "sessions",
+    "settings",
+    "submit_many",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,6 +28,13 @@ CHUNK = 500
 
 
 @pytest.fixture
+def backend(database_url: str) -> str:
+    """The scenario's SQL backend by name (``sqlite`` or ``postgresql``): sizes and report
+    titles depend on it."""
+    return make_url(database_url).get_backend_name()
+
+
+@pytest.fixture
 def mail_dir(tmp_path: Path) -> Path:
     return tmp_path / "mail"
 
@@ -62,14 +69,14 @@ def fleet(
 
 @pytest.fixture
 def notifier(
-    settings: dict[str, str], mail_dir: Path, tmp_path: Path, database_url: str
+    settings: dict[str, str], mail_dir: Path, tmp_path: Path, backend: str
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     """An SMTP sink in this process and the notifier processes sending to it (one, or
     :func:`sizes.notifiers` for the scenario's backend)."""
     migrate.upgrade("email_notifier", {**os.environ, **settings})
     sink = serve(MailDir(mail_dir), "127.0.0.1", int(settings["SMTP_PORT"]))
     processes = []
-    for number in range(sizes.notifiers(make_url(database_url).get_backend_name())):
+    for number in range(sizes.notifiers(backend)):
         with (tmp_path / f"notifier-{number}.log").open("wb") as log:
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "email_notifier"], env={**os.environ, **settings},

@@ -18,7 +18,6 @@ import pytest
 import service_apps
 from flask import Flask
 from sqlalchemy import Engine, Select, func, select
-from sqlalchemy.engine import make_url
 
 from conveyor_core.jobs.db import make_engine
 from conveyor_core.jobs.models import Job
@@ -31,10 +30,10 @@ from . import locust_run, report, sizes
 
 @pytest.fixture
 def job_api(
-    database_url: str, redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
+    database_url: str, backend: str, redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
 ) -> Iterator[tuple[Flask, str, WorkerFleet]]:
     """job-api served on a loopback port, its jobs database's URL, and a worker fleet."""
-    if not sizes.load(make_url(database_url).get_backend_name()):
+    if not sizes.load(backend):
         pytest.skip("make soak runs its load during the worker death storm")
     with (
         service_apps.database_pair(database_url, tmp_path) as databases,
@@ -104,13 +103,12 @@ def _load_once(
 
 def test_simulated_users_see_no_errors_and_lose_no_job(
     job_api: tuple[Flask, str, WorkerFleet], make_token: Callable[..., str], tmp_path: Path,
-    database_url: str,
+    backend: str,
 ) -> None:  # fmt: skip
     app, jobs_database, fleet = job_api
     app.config["TESTING"] = False  # errors reach the handlers, as in production
     engine = make_engine(jobs_database)
     alive = fleet.start(sizes.LOAD_WORKERS)
-    backend = make_url(database_url).get_backend_name()
     for run in sizes.load(backend):
         tokens = locust_run.write_tokens(tmp_path / "tokens.txt", make_token,
                                          range(1, run.users + 1))  # fmt: skip

@@ -186,9 +186,7 @@ def _unfinished(engine: Engine) -> list[tuple[str, str, str | None, int]]:
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
-def test_the_apis_ride_through_lost_connections_and_lose_no_job(
-    stack: Stack, database_url: str
-) -> None:
+def test_the_apis_ride_through_lost_connections_and_lose_no_job(stack: Stack, backend: str) -> None:
     size = sizes.partition()
     began = time.monotonic()
     proxies = [proxy for proxy in (stack.redis, stack.postgres) if proxy is not None]
@@ -244,7 +242,6 @@ def test_the_apis_ride_through_lost_connections_and_lose_no_job(
         final = statuses()
         engine.dispose()
     recovery["all_jobs_completed"] = round(time.monotonic() - settled, 1)
-    backend = make_url(database_url).get_backend_name()
     report.record(
         f"Lost connections ({backend})",
         blackhole_seconds=size.blackhole_seconds, latency_seconds=size.latency,

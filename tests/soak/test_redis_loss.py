@@ -16,7 +16,6 @@ import redis
 import service_apps
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.jobs.db import make_engine
@@ -90,13 +89,9 @@ def _statuses(sessions: sessionmaker[Session]) -> Counter[str]:
         return Counter(session.scalars(select(Job.status)).all())
 
 
-def _backend(database_url: str) -> str:
-    return make_url(database_url).get_backend_name()
-
-
 def test_every_acknowledged_submission_completes_once_across_redis_crashes(
     stack: tuple[Flask, Flask, sessionmaker[Session], WorkerFleet],
-    crashable_redis: RedisServer, database_url: str,
+    crashable_redis: RedisServer, backend: str,
 ) -> None:  # fmt: skip
     users, jobs, sessions, fleet = stack
     size = sizes.redis_loss()
@@ -125,7 +120,7 @@ def test_every_acknowledged_submission_completes_once_across_redis_crashes(
              what="every acknowledged job to complete")  # fmt: skip
     statuses = _statuses(sessions)
     report.record(
-        f"Redis crashes during submissions ({_backend(database_url)})",
+        f"Redis crashes during submissions ({backend})",
         submissions=size.submissions, crashes=size.crashes, down_seconds=size.down_seconds,
         requests_sent=tries, jobs_created=sum(statuses.values()),
         completed=statuses["completed"], seconds=round(time.monotonic() - began, 1),
@@ -136,7 +131,7 @@ def test_every_acknowledged_submission_completes_once_across_redis_crashes(
 
 def test_after_a_flushall_every_unfinished_job_completes(
     stack: tuple[Flask, Flask, sessionmaker[Session], WorkerFleet],
-    crashable_redis: RedisServer, database_url: str,
+    crashable_redis: RedisServer, backend: str,
 ) -> None:  # fmt: skip
     users, jobs, sessions, fleet = stack
     size = sizes.redis_loss()
@@ -153,7 +148,7 @@ def test_after_a_flushall_every_unfinished_job_completes(
              timeout=sizes.FLUSH_BOUND, interval=0.5,
              what="every job to complete after FLUSHALL")  # fmt: skip
     report.record(
-        f"FLUSHALL with jobs waiting ({_backend(database_url)})",
+        f"FLUSHALL with jobs waiting ({backend})",
         jobs=size.submissions, seconds_to_complete_all=round(time.monotonic() - flushed, 1),
     )  # fmt: skip
     assert _statuses(sessions) == {"completed": size.submissions}

@@ -13,7 +13,6 @@ from datetime import timedelta
 import redis
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core.jobs import dispatch, store
@@ -49,7 +48,7 @@ def _count(sessions: sessionmaker[Session], query: object) -> Callable[[], int]:
 
 
 def test_a_frozen_scheduler_resuming_runs_no_job_twice(
-    fleet: WorkerFleet, sessions: sessionmaker[Session], redis_url: str, database_url: str
+    fleet: WorkerFleet, sessions: sessionmaker[Session], redis_url: str, backend: str
 ) -> None:
     size = sizes.scheduler_pause()
     began = time.monotonic()
@@ -85,7 +84,7 @@ def test_a_frozen_scheduler_resuming_runs_no_job_twice(
         runs = session.scalar(select(func.sum(Job.attempts + Job.recoveries))) or 0
     connection.close()
     report.record(
-        f"Scheduler lock holder frozen ({make_url(database_url).get_backend_name()})",
+        f"Scheduler lock holder frozen ({backend})",
         delayed_jobs=size.jobs, workers=size.workers, frozen_seconds=size.frozen_seconds,
         runs=runs, jobs_run_twice=runs - size.jobs, seconds=round(time.monotonic() - began, 1),
     )  # fmt: skip

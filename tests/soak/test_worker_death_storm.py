@@ -26,7 +26,6 @@ from flask import Flask
 from rq import Queue
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from conveyor_core import notifications
@@ -46,12 +45,16 @@ LOAD_USERS_FROM = 1001
 
 @pytest.fixture
 def job_api(
-    database_url: str, redis_url: str, jwt_keys: tuple[str, str], tmp_path: Path
+    database_url: str,
+    backend: str,
+    redis_url: str,
+    jwt_keys: tuple[str, str],
+    tmp_path: Path,
 ) -> Iterator[tuple[Flask, str] | None]:
     """job-api for the storm's load (locust's users), on a migrated jobs database of its
     own, and that database's URL: the scenario's workers, notifier and submissions use it
     too. ``None`` when the storm runs without a load (``make test``)."""
-    if sizes.storm(make_url(database_url).get_backend_name()).load is None:
+    if sizes.storm(backend).load is None:
         yield None
         return
     with (
@@ -192,10 +195,9 @@ def _record_load(
 
 def test_no_job_is_lost_or_repeated_while_workers_die(
     fleet: WorkerFleet, notifier: list[object], submit_many: Callable[..., list[str]],
-    sessions: sessionmaker[Session], mail_dir: Path, redis_url: str, database_url: str,
+    sessions: sessionmaker[Session], mail_dir: Path, redis_url: str, backend: str,
     job_api: tuple[Flask, str] | None, make_token: Callable[..., str], tmp_path: Path,
 ) -> None:  # fmt: skip
-    backend = make_url(database_url).get_backend_name()
     size = sizes.storm(backend)
     rng = random.Random(int(os.environ.get("SOAK_SEED", "2026")))
     load = _load(size.load, job_api, make_token, tmp_path)

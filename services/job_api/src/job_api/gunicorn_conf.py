@@ -16,9 +16,9 @@ from __future__ import annotations
 from conveyor_core.settings import Reader
 
 # Limits and problem-document refusals every Conveyor server shares (gunicorn reads them here).
-from conveyor_web.gunicorn_conf import limit_request_line, on_starting
+from conveyor_web.gunicorn_conf import limit_request_line, on_starting, post_worker_init
 
-__all__ = ["limit_request_line", "on_starting"]
+__all__ = ["limit_request_line", "on_starting", "post_worker_init"]
 
 # Read when gunicorn loads this file, at its start; a bad value stops it, naming the variable.
 # A blank variable takes its default, as gunicorn's own environment reading does.

@@ -28,8 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from conveyor_core.jobs import store
 from conveyor_core.jobs.keys import IDEMPOTENCY_LOCK_KEY
 from conveyor_core.jobs.models import utcnow
+from conveyor_core.redis_connection import OUTAGE
 from conveyor_web.errors import Conflict, Unprocessable
-from conveyor_web.redis_client import OUTAGE, get_redis
+from conveyor_web.redis_client import get_redis
 
 from . import group_commit, submission
 from .extensions import db

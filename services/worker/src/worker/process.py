@@ -45,7 +45,6 @@ from datetime import timedelta
 from types import FrameType
 from typing import Any
 
-import redis
 from rq import Queue
 from rq.job import Job as RQJob
 from rq.scheduler import RQScheduler
@@ -57,6 +56,7 @@ from conveyor_core import rq_adapter
 from conveyor_core.fair import Dispatcher, FairQueue, Pick
 from conveyor_core.jobs import dispatch
 from conveyor_core.jobs.status import CANCELED, COMPLETED, FAILED, QUEUED, SCHEDULED
+from conveyor_core.redis_connection import OUTAGE
 from conveyor_core.rq_worker import PromptSimpleWorker
 
 from . import execution
@@ -94,7 +94,7 @@ def _unless_redis_is_down(worker: PromptSimpleWorker, step: str) -> Iterator[Non
     follows backs off until Redis is back (RQ's own loop would end the process)."""
     try:
         yield
-    except (redis.ConnectionError, redis.TimeoutError) as error:
+    except OUTAGE as error:
         worker.log.warning("Redis unreachable (%s); %s skipped", error, step)
 
 
@@ -165,7 +165,7 @@ class ConveyorWorker(PromptSimpleWorker):
                     self.procline("Waiting for a job")
                     found = self.source.next(block=timeout)
                 pause = 1.0
-            except (redis.ConnectionError, redis.TimeoutError) as error:
+            except OUTAGE as error:
                 self.log.error("Redis unreachable (%s); retrying in %.0fs", error, pause)
                 time.sleep(pause)  # back off from a Redis that is down; nothing to wait on
                 pause = min(pause * 2, REDIS_RETRY_MAX)

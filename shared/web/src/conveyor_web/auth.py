@@ -20,9 +20,9 @@ from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 
 from conveyor_core.coalesce import Coalescer
 from conveyor_core.exceptions import ConfigurationError
+from conveyor_core.redis_connection import OUTAGE
 from conveyor_core.settings import JWT_ALGORITHM
 from conveyor_web.errors import problem
-from conveyor_web.redis_client import OUTAGE
 from conveyor_web.revocation import (
     REVOKED_JTI_KEY,
     REVOKED_SESSION_KEY,

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from conveyor_core.redis_connection import OUTAGE
+
 PROBLEM_MIME = "application/problem+json"
 """Media type of every error response."""
 
@@ -195,8 +197,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
-    app.register_error_handler(redis.ConnectionError, handle_redis_down)
-    app.register_error_handler(redis.TimeoutError, handle_redis_down)
+    for outage in OUTAGE:
+        app.register_error_handler(outage, handle_redis_down)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

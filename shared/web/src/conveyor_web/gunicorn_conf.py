@@ -9,10 +9,13 @@ or imported by a service's own gunicorn settings).
   every other error, instead of gunicorn's HTML page. gunicorn has no setting for that page,
   so :func:`on_starting` replaces the one function that writes it (``gunicorn.util.
   write_error``, which every worker class calls) before any worker is forked.
+- Each worker freezes what it loaded at start (:func:`post_worker_init`), so the garbage
+  collector's full passes stop walking the app itself.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -43,3 +46,13 @@ def problem_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
 def on_starting(server: Any) -> None:
     """gunicorn's hook, run in the arbiter before it forks: answer refusals as problems."""
     util.write_error = problem_error
+
+
+def post_worker_init(worker: Any) -> None:
+    """gunicorn's hook, run in each worker once it has loaded the app: the objects loaded so
+    far (modules, the app, its schemas and mappers) leave the garbage collector's watch.
+
+    They live as long as the worker, yet every full collection walked them all again: a
+    request that builds many objects (a 1,000-job batch) set off collections that took tens
+    of milliseconds of it, at random. Objects made later are collected as before."""
+    gc.freeze()

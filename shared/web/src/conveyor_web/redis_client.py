@@ -10,13 +10,10 @@ from typing import Any
 import redis
 from flask import Flask, current_app, g, has_app_context
 
-from conveyor_core.redis_connection import connect
+from conveyor_core.redis_connection import OUTAGE, connect
 
 EXTENSION = "conveyor_redis"
 """Key of the client in ``app.extensions``."""
-
-OUTAGE = (redis.ConnectionError, redis.TimeoutError)
-"""The errors that say Redis itself is gone (refused, reset, or silent past the timeout)."""
 
 _FAILED = "conveyor_redis_failed"
 """Key in ``flask.g``: the error a command of this request (or app context) met."""

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.orm import Session, scoped_session
 
+from conveyor_core.jobs import bulk
 from conveyor_core.jobs.models import Job, JobInput, job_of, new_id, utcnow
 from conveyor_core.jobs.status import (
     CANCELED,
@@ -31,7 +32,6 @@ from conveyor_core.jobs.status import (
 
 _table = cast(Table, Job.__table__)
 _c = _table.c
-_INSERT_JOB = insert_statement(_table)
 _INSERT_INPUT = insert_statement(cast(Table, JobInput.__table__))
 
 AnySession = Session | scoped_session[Any]
@@ -53,6 +53,13 @@ class NewJob:
     notify_to: str | None = None
     owner_name: str | None = None
     request_id: str | None = None
+
+
+_UNSET_AT_START = (
+    "progress_message", "error", "worker_name", "started_at", "finished_at",
+    "artifact_name", "artifact_type", "artifact_size", "schedule_id", "tick",
+)  # fmt: skip
+"""Columns a new row holds as NULL."""
 
 
 def build(spec: NewJob, now: datetime) -> Job:
@@ -86,6 +93,9 @@ def build(spec: NewJob, now: datetime) -> Job:
             "scheduled_for": spec.run_at if later else None,
             "run_id": None if later else new_id(),
             "queued_at": None if later else now,
+            # Set, not left to the ORM's defaults: a missing value costs a loader call on
+            # every read (the answer renders each row). ``result`` stays unset: see insert.
+            **dict.fromkeys(_UNSET_AT_START),
         }
     )
 
@@ -102,16 +112,15 @@ _NEW_ROW_COLUMNS = [column.key for column in _table.c if column.key != "result"]
 
 
 def insert(connection: Connection, jobs: Sequence[Job], inputs: Sequence[JobInput] = ()) -> None:
-    """Insert built rows (and their inputs) with one ``INSERT`` each, in ``connection``'s
+    """Insert built rows (and their inputs) in bulk (:mod:`.bulk`), in ``connection``'s
     transaction (a session's: ``session.connection()``). The rows stay unattached: the ORM's
     unit of work would cost more per row than the statement, and nothing reads them back."""
-    if jobs:
-        # Read from __dict__: the attribute machinery costs more than the row's own insert.
-        rows = [{key: job.__dict__.get(key) for key in _NEW_ROW_COLUMNS} for job in jobs]
-        connection.execute(_INSERT_JOB, rows)
+    # Read from __dict__: the attribute machinery costs more than the row's own insert.
+    rows = [[job.__dict__.get(key) for key in _NEW_ROW_COLUMNS] for job in jobs]
+    bulk.write(connection, _table, _NEW_ROW_COLUMNS, rows)
     if inputs:
-        rows = [{"job_id": each.job_id, "data": each.data} for each in inputs]
-        connection.execute(_INSERT_INPUT, rows)
+        values = [{"job_id": each.job_id, "data": each.data} for each in inputs]
+        connection.execute(_INSERT_INPUT, values)
 
 
 def fetch(session: AnySession, job_id: str) -> Job | None:
