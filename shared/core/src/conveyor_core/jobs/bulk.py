@@ -9,10 +9,11 @@ Elsewhere (SQLite) the rows go in as one ``executemany`` ``INSERT``, already run
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Insert, Table
 from sqlalchemy import insert as insert_statement
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -33,9 +34,7 @@ def write(connection: Connection, table: Table, keys: Sequence[str], rows: Seque
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS:
         _copy(connection, table, keys, rows)
     else:
-        connection.execute(
-            insert_statement(table), [dict(zip(keys, row, strict=True)) for row in rows]
-        )
+        connection.execute(_insert(table), [dict(zip(keys, row, strict=True)) for row in rows])
 
 
 def _copy(connection: Connection, table: Table, keys: Sequence[str], rows: Sequence[Row]) -> None:
@@ -66,6 +65,12 @@ def _copy(connection: Connection, table: Table, keys: Sequence[str], rows: Seque
             statement, None, error, dialect.loaded_dbapi.Error,
             connection_invalidated=lost, dialect=dialect,
         ) from error  # fmt: skip
+
+
+@functools.cache
+def _insert(table: Table) -> Insert:
+    """One statement object per table: SQLAlchemy then finds its compiled form at once."""
+    return insert_statement(table)
 
 
 def _bind_processor(table: Table, key: str, dialect: Dialect) -> Callable[[Any], Any] | None:
