@@ -102,6 +102,8 @@ def submit_costs(bench: Bench, jobs: int, singles: int) -> dict[str, Any]:
                 stack.submit(USER_ID, count)
             wall = time.perf_counter() - started
             redis_calls = commands(connection)
+            # Read events since the reset: a pipeline counts once; the two INFO are ours.
+            reads = int(connection.info("stats")["total_reads_processed"]) - 2
             after = sql_lines(probe)
             sql = sum((sql_delta(before, after, name) for name in after), Counter())
             cpu = sum(cpu_seconds(p) for p in workers) - cpu0
@@ -110,6 +112,7 @@ def submit_costs(bench: Bench, jobs: int, singles: int) -> dict[str, Any]:
                 "wall_ms_per_job": round(wall / count * 1000, 3),
                 "api_cpu_ms_per_job": round(cpu / count * 1000, 3),
                 "redis_commands_per_job": round(sum(redis_calls.values()) / count, 2),
+                "redis_round_trips_per_job": round(reads / count, 2),
                 "redis": per(redis_calls, count),
                 "sql_per_job": per(sql, count),
             }
