@@ -12,7 +12,7 @@ import importlib.util
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +81,26 @@ def api_has_cache(env: Mapping[str, str]) -> bool:
     return done.stdout.strip().endswith("True")
 
 
+@contextlib.contextmanager
+def fresh_database(bench: Bench, sqlite_file: Path) -> Iterator[str]:
+    """An empty database's URL: ``sqlite_file`` (created afresh), or with
+    ``BENCH_DATABASE_URL`` a new PostgreSQL database on that server, dropped afterwards."""
+    server = bench.config.database_url
+    if not server:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        sqlite_file.unlink(missing_ok=True)
+        yield f"sqlite:///{sqlite_file}"
+        return
+    from conveyor_testing import postgres_database
+
+    with contextlib.ExitStack() as exits:
+        try:
+            url = exits.enter_context(postgres_database(server))
+        except Exception as error:
+            raise Unavailable(f"cannot create a PostgreSQL database: {error}") from None
+        yield url
+
+
 class ConveyorStack:
     """One isolated Conveyor: its own database, Redis contents, keys and processes."""
 
@@ -136,15 +156,7 @@ class ConveyorStack:
         self.engine = create_engine(database, isolation_level="AUTOCOMMIT")
 
     def _make_database(self) -> str:
-        server = self.bench.config.database_url
-        if not server:
-            return f"sqlite:///{self.dir / 'jobs.db'}"
-        from conveyor_testing import postgres_database
-
-        try:
-            return self._database.enter_context(postgres_database(server))
-        except Exception as error:
-            raise Unavailable(f"cannot create a PostgreSQL database: {error}") from None
+        return self._database.enter_context(fresh_database(self.bench, self.dir / "jobs.db"))
 
     def _migrate(self) -> None:
         argv = [str(BIN / "flask"), "--app", "job_api", "db", "upgrade"]

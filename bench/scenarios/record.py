@@ -10,38 +10,19 @@ of Conveyor's. Timed from the first claim to the last commit, over the processes
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
+from .. import conveyor_runner
 from ..context import Bench
-from ..exceptions import BenchError, Unavailable
+from ..exceptions import BenchError
 
 SYSTEM = "Conveyor's SQL record alone (claim + completion)"
 """The row of (a) that is the ceiling of Conveyor's per-process throughput."""
 
 CHUNK = 1000
 """Rows inserted per statement while the jobs are set up."""
-
-
-@contextlib.contextmanager
-def _database(bench: Bench, directory: Path) -> Iterator[str]:
-    server = bench.config.database_url
-    if not server:
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "record.db").unlink(missing_ok=True)
-        yield f"sqlite:///{directory / 'record.db'}"
-        return
-    from conveyor_testing import postgres_database
-
-    try:
-        with postgres_database(server) as url:
-            yield url
-    except Exception as error:
-        raise Unavailable(f"cannot create a PostgreSQL database: {error}") from None
 
 
 def _submitted(url: str, count: int) -> list[tuple[str, str]]:
@@ -103,7 +84,8 @@ def _work(url: str, runs_of_mine: list[tuple[str, str]], go: object, out: object
 def jobs_per_second(bench: Bench, processes: int, rep: int) -> float:
     """Jobs a second the SQL record allows ``processes`` workers together."""
     count = bench.config.jobs
-    with _database(bench, bench.work_dir / "record" / f"{processes}-{rep}") as url:
+    database = bench.work_dir / "record" / f"{processes}-{rep}" / "record.db"
+    with conveyor_runner.fresh_database(bench, database) as url:
         pairs = _submitted(url, count)
         spawn = multiprocessing.get_context("spawn")
         go, out = spawn.Event(), spawn.Queue()

@@ -116,7 +116,7 @@ def insert(connection: Connection, jobs: Sequence[Job], inputs: Sequence[JobInpu
     transaction (a session's: ``session.connection()``). The rows stay unattached: the ORM's
     unit of work would cost more per row than the statement, and nothing reads them back."""
     # Read from __dict__: the attribute machinery costs more than the row's own insert.
-    rows = [[job.__dict__.get(key) for key in _NEW_ROW_COLUMNS] for job in jobs]
+    rows = [{key: job.__dict__.get(key) for key in _NEW_ROW_COLUMNS} for job in jobs]
     bulk.write(connection, _table, _NEW_ROW_COLUMNS, rows)
     if inputs:
         values = [{"job_id": each.job_id, "data": each.data} for each in inputs]
