@@ -4,7 +4,8 @@ The control queue (scheduled releases) is read first: its jobs are tiny and move
 into their lines. Then :meth:`Dispatcher.pick` pops the next job by weighted fair share, in
 one atomic Lua step shared by every worker on every machine; both in one round trip. With
 nothing to do, the worker blocks on the control queue and the dispatcher's wake list at
-once, so a push wakes it at once without polling.
+once, so a push wakes it at once without polling; its pick rides behind that wait, in the
+same round trip.
 
 A worker ending a job picks its next one in the end's own round trip (:meth:`queue_take`,
 then :meth:`took`): the pick that follows a job's end is then never a round trip of its
@@ -69,12 +70,30 @@ class JobSource:
             found = self._take()
         if found is not None or block is None:
             return found
-        woken = self.connection.blpop([self.control.key, WAKE_KEY], timeout=min(block, IDLE_WAIT))
+        return self._wait(block)
+
+    def _wait(self, block: float) -> Found | None:
+        """Block until a push wakes this worker (or ``block`` runs out), then pick, all in
+        one round trip: Redis reads a client's next command only once its ``BLPOP`` has
+        answered, so the pick sent behind it runs the moment the worker wakes (the pick's
+        clock argument is then up to :data:`IDLE_WAIT` old, which only dates its claim
+        earlier; stale claims are counted in hours)."""
+        with self.connection.pipeline(transaction=False) as pipe:
+            pipe.blpop([self.control.key, WAKE_KEY], timeout=min(block, IDLE_WAIT))
+            self.dispatcher.queue_pick(pipe, self.worker_name, first=CONTROL_QUEUE)
+            woken, reply = execute_pipeline(self.connection, pipe)
+        pick = Dispatcher.picked(reply)
         if woken is not None:
             key, job_id = (text(part) for part in woken)
-            if key == self.control.key:
+            if key == self.control.key:  # popped by the wait itself: the pick comes next
+                self.held = pick
                 return self._fetch(job_id)
-        return self._take()
+        if pick is None:
+            self._empty = True  # the pick emptied the wake list; the next push leaves a token
+            return None
+        if pick.queue_name != CONTROL_QUEUE:
+            return pick
+        return self._fetch(pick.job_id) or self._take()
 
     def _take(self) -> Found | None:
         # Bounded: a control job whose RQ hash is gone (deleted meanwhile) is skipped.
