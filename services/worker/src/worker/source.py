@@ -59,9 +59,7 @@ class JobSource:
         found: Found | None = None
         if self.held is not None:
             held, self.held = self.held, None
-            if held.queue_name != CONTROL_QUEUE:
-                return held
-            found = self._fetch(held.job_id) or self._take()  # its RQ hash may be gone
+            found = self._found(held)
         elif self._empty:
             if block is None:
                 return None
@@ -91,6 +89,11 @@ class JobSource:
         if pick is None:
             self._empty = True  # the pick emptied the wake list; the next push leaves a token
             return None
+        return self._found(pick)
+
+    def _found(self, pick: Pick) -> Found | None:
+        """What a pick made ahead of its use hands out: a user's run as it is, a control job
+        read from its RQ hash (or, that hash gone, the next pick)."""
         if pick.queue_name != CONTROL_QUEUE:
             return pick
         return self._fetch(pick.job_id) or self._take()
