@@ -126,5 +126,5 @@ def start_notifier(
 
     yield start
     for process in processes:
-        kill_group(process)  # the worker and the scheduler process it forked
+        kill_group(process)  # the worker and anything it started
         process.wait(timeout=DEADLINE)

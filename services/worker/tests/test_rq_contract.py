@@ -12,8 +12,8 @@ from rq import Worker, worker_registration
 from rq.scheduler import RQScheduler
 from rq.worker import BaseWorker
 
-from conveyor_core.rq_worker import PromptSimpleWorker
-from worker.process import ConveyorWorker, ThreadScheduler
+from conveyor_core.rq_worker import PromptSimpleWorker, ThreadScheduler
+from worker.process import ConveyorWorker
 
 OURS = [(ConveyorWorker, BaseWorker), (PromptSimpleWorker, BaseWorker),
         (ThreadScheduler, RQScheduler)]  # fmt: skip

@@ -1,4 +1,4 @@
-"""``python -m email_notifier``: an RQ worker on the notifications queue, with the scheduler.
+"""``python -m email_notifier``: an RQ worker on the notifications queue, with RQ's scheduler.
 
 It is a ``SimpleWorker`` (no fork per job): a delivery is a short network call, so a fork
 would cost more than the job, and the ledger's connection pool lives safely in one process

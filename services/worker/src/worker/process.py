@@ -36,7 +36,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -47,8 +46,6 @@ from typing import Any
 
 from rq import Queue
 from rq.job import Job as RQJob
-from rq.scheduler import RQScheduler
-from rq.scheduler import run as run_scheduler
 from rq.suspension import is_suspended
 from rq.worker import WorkerStatus
 
@@ -66,9 +63,6 @@ from .monitor import Monitor
 from .presence import Presence, register
 from .runtime import Runtime
 from .source import Found, JobSource
-
-SCHEDULER_STOP_TIMEOUT = 3.0
-"""Seconds to wait for the scheduler thread at shutdown."""
 
 REDIS_RETRY_MAX = 30.0
 """Longest pause between attempts to reach a Redis that is down."""
@@ -96,22 +90,6 @@ def _unless_redis_is_down(worker: PromptSimpleWorker, step: str) -> Iterator[Non
         yield
     except OUTAGE as error:
         worker.log.warning("Redis unreachable (%s); %s skipped", error, step)
-
-
-class ThreadScheduler(RQScheduler):
-    """RQ's scheduler in a daemon thread of the worker."""
-
-    def _install_signal_handlers(self) -> None:
-        """Signals belong to the worker, which stops this thread itself."""
-
-    def start(self) -> Any:
-        self._status = self.Status.STARTED
-        self._stop_requested = False
-        self._process = threading.Thread(  # type: ignore[assignment]
-            target=run_scheduler, args=(self,), name="rq-scheduler", daemon=True
-        )
-        self._process.start()  # type: ignore[attr-defined]
-        return self._process
 
 
 def worker_name() -> str:
@@ -331,27 +309,6 @@ class ConveyorWorker(PromptSimpleWorker):
             self.monitor.stop()
             self.monitor.join(timeout=2)
             firing.join(timeout=2)
-
-    def _start_scheduler(self, burst: bool = False, *args: Any, **kwargs: Any) -> None:
-        self.scheduler = ThreadScheduler(self.queues, connection=self.connection)
-        self.scheduler.acquire_locks()
-        if self.scheduler.acquired_locks:
-            if burst:
-                try:
-                    self.scheduler.enqueue_scheduled_jobs()
-                finally:
-                    self.scheduler.release_locks()
-            else:
-                self.scheduler.start()
-
-    def stop_scheduler(self) -> None:
-        scheduler = self.scheduler
-        if scheduler is None:
-            return
-        scheduler.request_stop()
-        thread = scheduler._process
-        if isinstance(thread, threading.Thread) and thread is not threading.current_thread():
-            thread.join(timeout=SCHEDULER_STOP_TIMEOUT)
 
     def kill_horse(self, sig: signal.Signals = signal.SIGKILL) -> None:
         """Stop the current job (RQ's stop-job command lands here)."""
