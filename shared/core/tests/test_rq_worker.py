@@ -3,7 +3,6 @@ SIGTERM stops both, releasing the scheduler's lock."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import redis
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
 from conveyor_testing import DEADLINE, wait_for
+from conveyor_testing.workers import kill_group
 
 QUEUE = "rq-worker.test"
 
@@ -43,13 +43,12 @@ def worker(redis_url: str) -> Iterator[subprocess.Popen[bytes]]:
         start_new_session=True,
     )
     yield process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=DEADLINE)
+    kill_group(process)
+    process.wait(timeout=DEADLINE)
 
 
-def _scheduler_running(connection: redis.Redis) -> list[bytes]:
-    return connection.keys(SCHEDULER_KEY_TEMPLATE % "*")
+def _scheduler_running(connection: redis.Redis) -> bool:
+    return bool(connection.keys(SCHEDULER_KEY_TEMPLATE % "*"))
 
 
 def test_the_scheduler_runs_inside_the_worker_process(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from contextlib import suppress
 from types import FrameType
 from typing import Any
 
@@ -62,15 +63,14 @@ class PromptSimpleWorker(SimpleWorker):
         self._stop_requested = True
 
     def _install_signal_handlers(self) -> None:
-        """Install RQ's handlers; a stop signal they take at once is noted as a request.
+        """Install RQ's handlers; a stop signal they take at once stays a request.
 
         RQ's handler raises ``StopRequested`` in an idle worker, for its loop to catch; one
         that landed as ``work`` installed it, before the loop's ``try``, escaped ``work``
-        as a traceback (exit status 1, no teardown)."""
-        try:
+        as a traceback (exit status 1, no teardown). :meth:`_shutdown` has noted the
+        request by then, and the loop reads it before its first dequeue."""
+        with suppress(StopRequested):
             super()._install_signal_handlers()
-        except StopRequested:
-            self._stop_requested = True
 
     def _start_scheduler(self, burst: bool = False, *args: Any, **kwargs: Any) -> None:
         """Start RQ's scheduler in a thread (in burst mode, move due jobs once), unless a
